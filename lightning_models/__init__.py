@@ -1,0 +1,29 @@
+"""PyTorch Lightning versions of every network of the Keras teaching documents.
+
+``build(entry_id, **hparams)`` returns the LightningModule of a catalog id (../shared/CATALOG.md);
+``python -m lightning_models fit --config configs/<id>.yaml`` trains one through LightningCLI.
+"""
+
+import os as _os
+
+_user_nvml_setting = _os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK")
+
+import lightning  # noqa: E402  (sets PYTORCH_NVML_BASED_CUDA_CHECK=1 on import)
+
+# Importing lightning sets PYTORCH_NVML_BASED_CUDA_CHECK=1; on a CUDA build of torch without a
+# GPU every `torch.cuda.is_available()` (called by optimisers and the loop) then probes the NVIDIA
+# driver. Restore the user's setting (default: off). Measured in benchmarks/README.md.
+if _user_nvml_setting is None:
+    _os.environ.pop("PYTORCH_NVML_BASED_CUDA_CHECK", None)
+else:
+    _os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = _user_nvml_setting
+
+from .base import History, KerasModule, NonFiniteLossError  # noqa: E402
+from .callbacks import KerasEarlyStopping, KerasModelCheckpoint  # noqa: E402
+from .registry import CATALOG, build  # noqa: E402
+
+# Importing the families registers their catalog ids.
+from . import autoencoders, mlp  # noqa: E402,F401
+
+__all__ = ["CATALOG", "build", "KerasModule", "History", "NonFiniteLossError",
+           "KerasEarlyStopping", "KerasModelCheckpoint"]

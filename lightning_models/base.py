@@ -1,0 +1,212 @@
+"""The one LightningModule every catalog network derives from: Keras' ``compile``/``fit`` semantics.
+
+What a subclass writes is only the architecture (``__init__`` building layers, ``forward``
+returning logits). This base class supplies what Keras' ``compile(optimizer, loss, metrics)``
+and ``fit`` do (PARITY.md sections 6-10):
+
+- the loss by Keras name, computed from logits exactly as Keras' ``fit`` does;
+- Keras regularisation penalties added to ``loss`` AND ``val_loss``;
+- metrics by Keras name (``'accuracy'`` follows Keras' shape rules), logged once per epoch as
+  ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, batch-size weighted means over the
+  epoch (train values in training mode on pre-update weights, as Keras reports them);
+- the optimiser by Keras name with Keras' defaults (:func:`~.keras_optim.make_optimizer`);
+- ``predict`` returns probabilities (the output activation applied), like ``model.predict``;
+- ``self.history`` is a Keras-style History: ``model.history.history['val_loss']``.
+
+Epoch sums are accumulated as tensors on the device and read once per epoch, so a training step
+costs no host synchronisation and no logging call (see benchmarks/).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional, Sequence
+
+import lightning.pytorch as pl
+import torch
+
+from .keras_layers import get_activation, keras_param_count, regularized_layers
+from .keras_losses import METRICS, compute_loss
+from .keras_optim import make_optimizer
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
+class History:
+    """``keras.callbacks.History``: ``history.history`` maps a metric name to per-epoch values."""
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def append(self, epoch: int, logs: dict[str, float]) -> None:
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+
+    def __repr__(self) -> str:
+        return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
+
+
+class _EpochMeans:
+    """Batch-size weighted running sums of the loss and each metric, kept on the device."""
+
+    def __init__(self, names: Sequence[str]):
+        self.names = list(names)
+        self.reset()
+
+    def reset(self) -> None:
+        self.sums: Optional[torch.Tensor] = None
+        self.count = 0
+
+    def update(self, loss: torch.Tensor, per_sample: Sequence[torch.Tensor], batch: int) -> None:
+        values = torch.stack([loss.detach() * batch] + [m.detach().sum() for m in per_sample])
+        self.sums = values if self.sums is None else self.sums + values
+        self.count += batch
+
+    def compute(self) -> dict[str, float]:
+        if self.sums is None:
+            return {}
+        means = (self.sums / self.count).tolist()
+        return dict(zip(["loss"] + self.names, means))
+
+
+class KerasModule(pl.LightningModule):
+    """Base class of every network; the arguments are those of Keras' ``model.compile``.
+
+    Args:
+        loss: Keras loss name (``sparse_categorical_crossentropy``, ``categorical_crossentropy``,
+            ``binary_crossentropy``, ``mean_squared_error``/``mse``, ``mae``).
+        optimizer: ``'adam'``, ``'rmsprop'`` or ``'sgd'`` with Keras' defaults.
+        learning_rate: ``None`` keeps the optimiser's Keras default.
+        optimizer_options: further Keras optimiser arguments (``momentum``, ``rho``...).
+        metrics: Keras metric names, e.g. ``['accuracy']``.
+        output_activation: the activation of the output layer, applied by ``predict`` and folded
+            into the loss; ``forward`` returns the values before it (logits).
+    """
+
+    #: ``(shape without batch)`` of one input; used for the summary's example input.
+    input_shape: tuple = ()
+
+    def __init__(self, loss: str, optimizer: str = "rmsprop", learning_rate: Optional[float] = None,
+                 optimizer_options: Optional[dict] = None, metrics: Sequence[str] = (),
+                 output_activation: str = "linear"):
+        super().__init__()
+        self.save_hyperparameters()
+        self.loss_name = loss
+        self.output_activation = output_activation
+        self.metric_names = list(metrics)
+        unknown = [m for m in self.metric_names if m not in METRICS]
+        if unknown:
+            raise ValueError(f"unknown metrics {unknown}; use some of {sorted(METRICS)}")
+        get_activation(output_activation)  # validate early
+        self.history = History()
+        self._train_means = _EpochMeans(self.metric_names)
+        self._val_means = _EpochMeans(self.metric_names)
+        self._regularized: Optional[list] = None
+
+    # -- what subclasses may override ---------------------------------------------------------
+    def compute_loss(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The data term of the loss (Keras' ``loss``); override for a custom loss function."""
+        return compute_loss(self.loss_name, logits, target, self.output_activation)
+
+    def outputs(self, logits: torch.Tensor) -> torch.Tensor:
+        """What Keras' model outputs: the output activation applied to the logits."""
+        return get_activation(self.output_activation)(logits)
+
+    # -- Keras-like conveniences -------------------------------------------------------------
+    @property
+    def example_input_array(self) -> Optional[torch.Tensor]:
+        return torch.zeros(2, *self.input_shape) if self.input_shape else None
+
+    def count_params(self) -> int:
+        """Keras' ``model.count_params()`` (BatchNorm moving statistics included)."""
+        return keras_param_count(self)
+
+    def regularization_penalty(self) -> torch.Tensor | float:
+        """Sum of the Keras regularisers of all layers (Keras' ``model.losses``)."""
+        if self._regularized is None:
+            self._regularized = regularized_layers(self)
+        if not self._regularized:
+            return 0.0
+        return sum(layer.penalty() for layer in self._regularized)
+
+    def total_loss(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return self.compute_loss(logits, target) + self.regularization_penalty()
+
+    def _metric_values(self, logits: torch.Tensor, target: torch.Tensor) -> list:
+        if not self.metric_names:
+            return []
+        outputs = self.outputs(logits).detach()
+        return [METRICS[name](outputs, target) for name in self.metric_names]
+
+    # -- Lightning steps ---------------------------------------------------------------------
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        logits = self(x)
+        loss = self.total_loss(logits, y)
+        self._train_means.update(loss, self._metric_values(logits, y), len(x))
+        return loss
+
+    def validation_step(self, batch, batch_idx):
+        if self.trainer.sanity_checking:
+            return
+        x, y = batch
+        logits = self(x)
+        self._val_means.update(self.total_loss(logits, y), self._metric_values(logits, y), len(x))
+
+    def test_step(self, batch, batch_idx):
+        self.validation_step(batch, batch_idx)
+
+    def predict_step(self, batch, batch_idx, dataloader_idx=0):
+        x = batch[0] if isinstance(batch, (list, tuple)) else batch
+        return self.outputs(self(x))
+
+    # -- epoch ends: Keras' logs and History -------------------------------------------------
+    def on_train_epoch_start(self) -> None:
+        self._train_means.reset()
+
+    def on_validation_epoch_start(self) -> None:
+        self._val_means.reset()
+
+    on_test_epoch_start = on_validation_epoch_start
+
+    def _log_means(self, means: dict, prefix: str) -> dict:
+        logs = {prefix + k: v for k, v in means.items()}
+        for key, value in logs.items():
+            self.log(key, value, prog_bar=key in ("loss", "val_loss", "accuracy", "val_accuracy"))
+        return logs
+
+    def on_validation_epoch_end(self) -> None:
+        if not self.trainer.sanity_checking:
+            self._val_logs = self._log_means(self._val_means.compute(), "val_")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_means(self._val_means.compute(), "test_")
+
+    def on_train_epoch_end(self) -> None:
+        logs = self._log_means(self._train_means.compute(), "")
+        if "loss" in logs and not math.isfinite(logs["loss"]):
+            raise NonFiniteLossError(
+                f"loss became {logs['loss']} in epoch {self.current_epoch + 1}: lower the "
+                "learning_rate or check the inputs for NaN; resume from the last good checkpoint "
+                "with `fit --ckpt_path last`")
+        logs.update(getattr(self, "_val_logs", {}))
+        self._val_logs = {}
+        self.history.append(self.current_epoch, logs)
+
+    def configure_optimizers(self):
+        return make_optimizer(self.hparams.optimizer, self.parameters(), self.hparams.learning_rate,
+                              **(self.hparams.optimizer_options or {}))
+
+    # -- checkpoints keep the History, so a resumed run continues it --------------------------
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["keras_history"] = {"epoch": self.history.epoch, "history": self.history.history}
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        saved = checkpoint.get("keras_history")
+        if saved:
+            self.history.epoch = list(saved["epoch"])
+            self.history.history = {k: list(v) for k, v in saved["history"].items()}

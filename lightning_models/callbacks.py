@@ -1,0 +1,75 @@
+"""Keras' EarlyStopping and ModelCheckpoint, with Keras' argument names and semantics, on Lightning.
+
+Both run at the end of each epoch after validation, as Keras' ``on_epoch_end`` (PARITY.md s.10):
+
+- :class:`KerasEarlyStopping`: Keras defaults (``patience=0``, ``mode='auto'``), NaN counts as
+  "no improvement" and a missing monitor only warns, as in Keras; ``restore_best_weights``
+  restores the best epoch's weights when training ends, even if it never stopped early.
+- :class:`KerasModelCheckpoint`: ``save_best_only`` / ``save_weights_only`` as Keras'.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Optional
+
+import lightning.pytorch as pl
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+
+_MAXIMISED = ("acc", "auc", "precision", "recall")
+
+
+def keras_mode(monitor: str, mode: str = "auto") -> str:
+    """Keras' ``mode='auto'``: minimise losses and errors, maximise accuracy-like metrics."""
+    if mode in ("min", "max"):
+        return mode
+    if mode != "auto":
+        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if monitor.endswith("loss"):
+        return "min"
+    return "max" if any(word in monitor for word in _MAXIMISED) else "min"
+
+
+class KerasEarlyStopping(EarlyStopping):
+    """``keras.callbacks.EarlyStopping(monitor, min_delta, patience, verbose, mode,
+    restore_best_weights)`` on Lightning's EarlyStopping."""
+
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
+                 verbose: bool = False, mode: str = "auto", restore_best_weights: bool = False):
+        super().__init__(monitor=monitor, min_delta=abs(min_delta), patience=patience,
+                         verbose=verbose, mode=keras_mode(monitor, mode), strict=False,
+                         check_finite=False, check_on_train_epoch_end=True)
+        self.restore_best_weights = restore_best_weights
+        self.best_weights: Optional[dict] = None
+        self.best_epoch: Optional[int] = None
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        previous_best = self.best_score.clone()
+        super().on_train_epoch_end(trainer, pl_module)
+        if not self.best_score.equal(previous_best):
+            self.best_epoch = trainer.current_epoch
+            if self.restore_best_weights:
+                self.best_weights = copy.deepcopy(pl_module.state_dict())
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self.restore_best_weights and self.best_weights is not None:
+            pl_module.load_state_dict(self.best_weights)
+
+
+class KerasModelCheckpoint(ModelCheckpoint):
+    """``keras.callbacks.ModelCheckpoint(filepath, monitor, save_best_only, save_weights_only,
+    mode)``: ``filepath`` names the file (extension replaced by ``.ckpt``)."""
+
+    def __init__(self, filepath: str = "checkpoints/model", monitor: str = "val_loss",
+                 verbose: bool = False, save_best_only: bool = False,
+                 save_weights_only: bool = False, mode: str = "auto"):
+        dirpath, filename = os.path.split(filepath)
+        for ext in (".weights.h5", ".keras", ".h5", ".ckpt"):
+            if filename.endswith(ext):
+                filename = filename[: -len(ext)]
+        super().__init__(dirpath=dirpath or None, filename=filename,
+                         monitor=monitor if save_best_only else None,
+                         mode=keras_mode(monitor, mode), save_top_k=1,
+                         save_weights_only=save_weights_only, verbose=verbose,
+                         save_on_train_epoch_end=True, enable_version_counter=False)

@@ -1,0 +1,259 @@
+"""Torch layers that behave like the Keras 3 layers the documents use (PARITY.md sections 1-5, 7).
+
+Each class is the stock torch layer with Keras' defaults: initialisers, BatchNorm momentum/epsilon
+and biased moving variance, regularisers attached to the layer, and channels-last flattening.
+Weights keep torch's layouts; :mod:`keras_reference.transfer` converts Keras weights into them.
+
+Layout choice of this project: CNNs take channels-last images ``(N, H, W, C)`` like Keras, so
+both frameworks read the very same arrays; :class:`ChannelsFirst` permutes them for
+``nn.Conv2d`` and :class:`Flatten` flattens in Keras' ``(H, W, C)`` order, so a Dense kernel
+after a Flatten transfers as a plain transpose.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional, Union
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# --------------------------------------------------------------------------------------------
+# Activations by Keras name
+# --------------------------------------------------------------------------------------------
+def linear(x: torch.Tensor) -> torch.Tensor:
+    return x
+
+
+def softmax(x: torch.Tensor) -> torch.Tensor:
+    return torch.softmax(x, dim=-1)
+
+
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "linear": linear, "relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
+    "softmax": softmax,
+}
+
+
+def get_activation(name: Optional[str]) -> Callable[[torch.Tensor], torch.Tensor]:
+    name = name or "linear"
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}; use one of {sorted(ACTIVATIONS)}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Regularisers (PARITY.md section 7): Keras adds these penalties to loss AND val_loss
+# --------------------------------------------------------------------------------------------
+class Regularizer:
+    """``l1 * sum|w| + l2 * sum(w^2)`` (no 1/2), as ``keras.regularizers.L1L2``."""
+
+    def __init__(self, l1: float = 0.0, l2: float = 0.0):
+        self.l1, self.l2 = float(l1), float(l2)
+
+    def __call__(self, w: torch.Tensor) -> torch.Tensor:
+        penalty = w.new_zeros(())
+        if self.l1:
+            penalty = penalty + self.l1 * w.abs().sum()
+        if self.l2:
+            penalty = penalty + self.l2 * w.square().sum()
+        return penalty
+
+    def __repr__(self) -> str:
+        return f"Regularizer(l1={self.l1}, l2={self.l2})"
+
+
+RegularizerSpec = Union[None, str, dict, Regularizer]
+
+
+def get_regularizer(spec: RegularizerSpec) -> Optional[Regularizer]:
+    """Keras identifiers: ``'l1'`` / ``'l2'`` (factor 0.01), ``'l1l2'`` (0, 0, as Keras 3),
+    a dict such as ``{'l2': 0.001}`` or ``{'l1': 0.01, 'l2': 0.01}``, or a :class:`Regularizer`.
+    ``'l1_l2'`` is rejected exactly like Keras 3 does (PARITY.md section 12)."""
+    if spec is None or isinstance(spec, Regularizer):
+        return spec
+    if isinstance(spec, str):
+        table = {"l1": Regularizer(l1=0.01), "l2": Regularizer(l2=0.01), "l1l2": Regularizer()}
+        if spec not in table:
+            raise ValueError(f"Could not interpret regularizer identifier: {spec!r} "
+                             "(Keras 3 knows 'l1', 'l2', 'l1l2'; for l1_l2 pass {'l1': .., 'l2': ..})")
+        return table[spec]
+    if isinstance(spec, dict) and set(spec) <= {"l1", "l2"}:
+        return Regularizer(**spec)
+    raise ValueError(f"Could not interpret regularizer {spec!r}")
+
+
+class Regularized:
+    """Mixin: a layer whose kernel/bias carry Keras regularisers; see :func:`penalty`."""
+
+    kernel_regularizer: Optional[Regularizer] = None
+    bias_regularizer: Optional[Regularizer] = None
+
+    def set_regularizers(self, kernel: RegularizerSpec, bias: RegularizerSpec) -> None:
+        self.kernel_regularizer = get_regularizer(kernel)
+        self.bias_regularizer = get_regularizer(bias)
+
+    def penalty(self) -> torch.Tensor:
+        total = self.weight.new_zeros(())
+        if self.kernel_regularizer is not None:
+            total = total + self.kernel_regularizer(self.weight)
+        if self.bias_regularizer is not None and self.bias is not None:
+            total = total + self.bias_regularizer(self.bias)
+        return total
+
+    @property
+    def has_penalty(self) -> bool:
+        return self.kernel_regularizer is not None or self.bias_regularizer is not None
+
+
+# --------------------------------------------------------------------------------------------
+# Layers
+# --------------------------------------------------------------------------------------------
+class Dense(Regularized, nn.Linear):
+    """``keras.layers.Dense``: glorot-uniform kernel, zero bias, optional activation/regularisers.
+
+    A network's output Dense is built without activation: the model returns logits and applies
+    its ``output_activation`` in ``predict`` (and inside the loss, as Keras does; PARITY.md s.8).
+    """
+
+    def __init__(self, in_features: int, units: int, activation: Optional[str] = None,
+                 use_bias: bool = True, kernel_regularizer: RegularizerSpec = None,
+                 bias_regularizer: RegularizerSpec = None):
+        super().__init__(in_features, units, bias=use_bias)
+        self.activation_name = activation or "linear"
+        self.activation = get_activation(activation)
+        self.set_regularizers(kernel_regularizer, bias_regularizer)
+
+    def reset_parameters(self) -> None:
+        nn.init.xavier_uniform_(self.weight)  # == keras glorot_uniform on the transposed kernel
+        if self.bias is not None:
+            nn.init.zeros_(self.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.activation(super().forward(x))
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, activation={self.activation_name}"
+
+
+class Conv2D(Regularized, nn.Conv2d):
+    """``keras.layers.Conv2D`` (padding 'valid', glorot-uniform kernel, zero bias) on NCHW."""
+
+    def __init__(self, in_channels: int, filters: int, kernel_size=3, strides=1,
+                 activation: Optional[str] = None, kernel_regularizer: RegularizerSpec = None,
+                 bias_regularizer: RegularizerSpec = None):
+        super().__init__(in_channels, filters, kernel_size, stride=strides, padding=0)
+        self.activation_name = activation or "linear"
+        self.activation = get_activation(activation)
+        self.set_regularizers(kernel_regularizer, bias_regularizer)
+
+    def reset_parameters(self) -> None:
+        nn.init.xavier_uniform_(self.weight)  # fans identical to Keras' (in*kh*kw, out*kh*kw)
+        if self.bias is not None:
+            nn.init.zeros_(self.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.activation(super().forward(x))
+
+
+class Embedding(nn.Embedding):
+    """``keras.layers.Embedding``: U(-0.05, 0.05) init, dense gradients, no padding row."""
+
+    def __init__(self, input_dim: int, output_dim: int):
+        super().__init__(input_dim, output_dim)
+
+    def reset_parameters(self) -> None:
+        nn.init.uniform_(self.weight, -0.05, 0.05)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.long())
+
+
+class BatchNormalization(nn.Module):
+    """``keras.layers.BatchNormalization`` (momentum 0.99, epsilon 1e-3) over dim 1.
+
+    Differs from ``nn.BatchNorm*d`` in the moving variance, which Keras updates with the
+    BIASED batch variance (PARITY.md section 5). Keras counts ``moving_mean`` and
+    ``moving_variance`` as non-trainable parameters; here they are buffers, so Keras'
+    ``count_params()`` is this layer's parameter count + 2 * features.
+    """
+
+    def __init__(self, num_features: int, momentum: float = 0.99, epsilon: float = 1e-3):
+        super().__init__()
+        self.momentum, self.epsilon = momentum, epsilon
+        self.weight = nn.Parameter(torch.ones(num_features))   # gamma
+        self.bias = nn.Parameter(torch.zeros(num_features))    # beta
+        self.register_buffer("moving_mean", torch.zeros(num_features))
+        self.register_buffer("moving_variance", torch.ones(num_features))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            dims = [0] + list(range(2, x.dim()))
+            mean = x.mean(dims)
+            var = x.var(dims, unbiased=False)
+            with torch.no_grad():
+                self.moving_mean.mul_(self.momentum).add_(mean.detach(), alpha=1 - self.momentum)
+                self.moving_variance.mul_(self.momentum).add_(var.detach(), alpha=1 - self.momentum)
+        else:
+            mean, var = self.moving_mean, self.moving_variance
+        shape = [1, -1] + [1] * (x.dim() - 2)
+        inv = torch.rsqrt(var + self.epsilon) * self.weight
+        return (x - mean.view(shape)) * inv.view(shape) + self.bias.view(shape)
+
+
+class ChannelsFirst(nn.Module):
+    """Keras images are ``(N, H, W, C)``; ``nn.Conv2d`` wants ``(N, C, H, W)``."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.permute(0, 3, 1, 2)
+
+
+class Flatten(nn.Module):
+    """``keras.layers.Flatten``: flattens in channels-last order, ``(H, W, C)`` for images.
+
+    A 4-D input is taken to be NCHW (the output of a conv stack) and permuted to NHWC first, so
+    the next Dense sees features in exactly Keras' order.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 4:
+            x = x.permute(0, 2, 3, 1)
+        return x.reshape(x.shape[0], -1)
+
+
+class MaxPooling2D(nn.MaxPool2d):
+    """``keras.layers.MaxPooling2D(pool_size, strides, padding='valid')`` on NCHW."""
+
+    def __init__(self, pool_size=2, strides=None):
+        super().__init__(kernel_size=pool_size, stride=strides)
+
+
+Dropout = nn.Dropout  # same inverted-dropout semantics as keras.layers.Dropout(rate)
+
+
+class Activation(nn.Module):
+    """``keras.layers.Activation(name)``."""
+
+    def __init__(self, activation: str):
+        super().__init__()
+        self.activation_name = activation
+        self.activation = get_activation(activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.activation(x)
+
+    def extra_repr(self) -> str:
+        return self.activation_name
+
+
+def regularized_layers(module: nn.Module) -> list:
+    """The sub-layers of ``module`` that carry a Keras regulariser."""
+    return [m for m in module.modules() if isinstance(m, Regularized) and m.has_penalty]
+
+
+def keras_param_count(module: nn.Module) -> int:
+    """What Keras' ``count_params()`` reports: torch parameters + BatchNorm moving statistics."""
+    params = sum(p.numel() for p in module.parameters())
+    moving = sum(2 * m.weight.numel() for m in module.modules() if isinstance(m, BatchNormalization))
+    return params + moving

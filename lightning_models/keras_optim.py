@@ -1,0 +1,145 @@
+"""Optimisers by Keras name with Keras 3's defaults and update rules (PARITY.md section 6).
+
+- ``'sgd'``: ``torch.optim.SGD`` is exact for a constant learning rate once its defaults are
+  Keras' (lr 0.01, momentum 0); used as is.
+- ``'adam'`` and ``'rmsprop'``: torch puts epsilon elsewhere (Adam: on the bias-corrected
+  sqrt(v); RMSprop: outside the square root), which changes the updates whenever gradients are
+  small. There is no torch option for Keras' placement, so :class:`KerasAdam` and
+  :class:`KerasRMSprop` are written here, with the same ``_foreach`` kernels torch uses.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Optional
+
+import torch
+from torch.optim import Optimizer
+
+KERAS_DEFAULTS: dict[str, dict] = {
+    "sgd": dict(learning_rate=0.01, momentum=0.0, nesterov=False),
+    "rmsprop": dict(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False),
+    "adam": dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7),
+}
+
+
+class KerasAdam(Optimizer):
+    """``keras.optimizers.Adam``: ``p -= lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps)``.
+
+    Epsilon is added to sqrt of the UNcorrected ``v`` (torch adds it to the corrected one).
+    ``m`` and ``v`` are updated as Keras writes them: ``m += (g - m) * (1 - b1)``.
+    """
+
+    def __init__(self, params: Iterable, learning_rate: float = 0.001, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7):
+        defaults = dict(lr=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            grads = [p.grad for p in params]
+            for p in params:
+                if not self.state[p]:
+                    self.state[p]["m"] = torch.zeros_like(p)
+                    self.state[p]["v"] = torch.zeros_like(p)
+            ms = [self.state[p]["m"] for p in params]
+            vs = [self.state[p]["v"] for p in params]
+            group["step"] = t = group.get("step", 0) + 1
+            b1, b2 = group["beta_1"], group["beta_2"]
+            alpha = group["lr"] * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+            torch._foreach_lerp_(ms, grads, 1 - b1)
+            torch._foreach_lerp_(vs, torch._foreach_mul(grads, grads), 1 - b2)
+            denom = torch._foreach_sqrt(vs)
+            torch._foreach_add_(denom, group["epsilon"])
+            torch._foreach_addcdiv_(params, ms, denom, -alpha)
+        return loss
+
+
+class KerasRMSprop(Optimizer):
+    """``keras.optimizers.RMSprop``: ``v = rho*v + (1-rho)*g^2``; ``p -= lr*g / sqrt(v + eps)``.
+
+    Epsilon sits INSIDE the square root (torch: outside). Supports Keras' ``momentum``
+    (``mom = mu*mom + increment; p -= mom``) and ``centered``.
+    """
+
+    def __init__(self, params: Iterable, learning_rate: float = 0.001, rho: float = 0.9,
+                 momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False):
+        defaults = dict(lr=learning_rate, rho=rho, momentum=momentum, epsilon=epsilon,
+                        centered=centered)
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            grads = [p.grad for p in params]
+            rho, mu, centered = group["rho"], group["momentum"], group["centered"]
+            for p in params:
+                state = self.state[p]
+                if not state:
+                    state["v"] = torch.zeros_like(p)
+                    if mu > 0:
+                        state["mom"] = torch.zeros_like(p)
+                    if centered:
+                        state["avg_g"] = torch.zeros_like(p)
+            vs = [self.state[p]["v"] for p in params]
+            torch._foreach_mul_(vs, rho)
+            torch._foreach_add_(vs, torch._foreach_mul(torch._foreach_mul(grads, grads), 1 - rho))
+            if centered:
+                avgs = [self.state[p]["avg_g"] for p in params]
+                torch._foreach_mul_(avgs, rho)
+                torch._foreach_add_(avgs, torch._foreach_mul(grads, 1 - rho))
+                denom = torch._foreach_sub(vs, torch._foreach_mul(avgs, avgs))
+                torch._foreach_add_(denom, group["epsilon"])
+            else:
+                denom = torch._foreach_add(vs, group["epsilon"])
+            torch._foreach_sqrt_(denom)
+            increment = torch._foreach_div(torch._foreach_mul(grads, group["lr"]), denom)
+            if mu > 0:
+                moms = [self.state[p]["mom"] for p in params]
+                torch._foreach_mul_(moms, mu)
+                torch._foreach_add_(moms, increment)
+                torch._foreach_sub_(params, moms)
+            else:
+                torch._foreach_sub_(params, increment)
+        return loss
+
+
+def make_optimizer(name: str, params: Iterable, learning_rate: Optional[float] = None,
+                   **options) -> Optimizer:
+    """The optimiser a Keras ``compile(optimizer=name)`` would create, for torch parameters.
+
+    ``learning_rate=None`` keeps Keras' default for that optimiser; ``options`` take Keras'
+    argument names (``momentum``, ``nesterov``, ``rho``, ``beta_1``, ``beta_2``, ``epsilon``,
+    ``centered``).
+    """
+    key = name.lower()
+    if key not in KERAS_DEFAULTS:
+        raise ValueError(f"unknown optimizer {name!r}; use one of {sorted(KERAS_DEFAULTS)}")
+    unknown = set(options) - set(KERAS_DEFAULTS[key])
+    if unknown:
+        raise ValueError(f"optimizer {key!r} does not take {sorted(unknown)}; "
+                         f"it takes {sorted(KERAS_DEFAULTS[key])}")
+    kwargs = {**KERAS_DEFAULTS[key], **options}
+    if learning_rate is not None:
+        kwargs["learning_rate"] = learning_rate
+    if key == "sgd":
+        return torch.optim.SGD(params, lr=kwargs["learning_rate"], momentum=kwargs["momentum"],
+                               nesterov=kwargs["nesterov"])
+    if key == "rmsprop":
+        return KerasRMSprop(params, **kwargs)
+    return KerasAdam(params, **kwargs)
