@@ -14,7 +14,8 @@ from .keras_layers import Dense
 from .registry import register
 
 
-@register("apa.autoencoder")
+@register("apa.autoencoder", grid=[dict(d1=d1, activation=act) for d1 in (8, 16, 32)
+                                   for act in ("linear", "sigmoid", "relu")])
 class Autoencoder(KerasModule):
     """Seed 000, problem 1: ``Input(64) -> Dense(d1, act) -> Dense(d2, act) -> Dense(d1, act)
     -> Dense(64, act)``, trained with Adam and MSE on digits scaled to [0, 1].
@@ -25,6 +26,8 @@ class Autoencoder(KerasModule):
     sweeps ``d1`` over powers of 2 and ``activation`` over linear/sigmoid/relu; the project's
     default ``d1=16`` is the document's example "(16,2,16)".
     """
+
+    submodels = ("encoder",)
 
     def __init__(self, d1: int = 16, d2: int = 2, activation: str = "linear", input_dim: int = 64,
                  optimizer: str = "adam", learning_rate: Optional[float] = None):

@@ -95,7 +95,11 @@ class KerasModule(pl.LightningModule):
                  output_activation: str = "linear"):
         super().__init__()
         self.save_hyperparameters()
+        # Kept as attributes: LightningCLI stores only the subclass' own arguments in hparams.
         self.loss_name = loss
+        self.optimizer_name = optimizer
+        self.learning_rate = learning_rate
+        self.optimizer_options = dict(optimizer_options or {})
         self.output_activation = output_activation
         self.metric_names = list(metrics)
         unknown = [m for m in self.metric_names if m not in METRICS]
@@ -120,6 +124,10 @@ class KerasModule(pl.LightningModule):
     @property
     def example_input_array(self) -> Optional[torch.Tensor]:
         return torch.zeros(2, *self.input_shape) if self.input_shape else None
+
+    def random_input(self, n: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
+        """A batch of ``n`` valid random inputs (parity tests); integer-input models override it."""
+        return torch.rand(n, *self.input_shape, generator=generator)
 
     def count_params(self) -> int:
         """Keras' ``model.count_params()`` (BatchNorm moving statistics included)."""
@@ -198,8 +206,8 @@ class KerasModule(pl.LightningModule):
         self.history.append(self.current_epoch, logs)
 
     def configure_optimizers(self):
-        return make_optimizer(self.hparams.optimizer, self.parameters(), self.hparams.learning_rate,
-                              **(self.hparams.optimizer_options or {}))
+        return make_optimizer(self.optimizer_name, self.parameters(), self.learning_rate,
+                              **self.optimizer_options)
 
     # -- checkpoints keep the History, so a resumed run continues it --------------------------
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import difflib
+from typing import Optional
 
 CATALOG: dict[str, type] = {}
 
+#: catalog id -> the hyperparameter points its exercises sweep (the parity tests cover each).
+GRIDS: dict[str, list[dict]] = {}
 
-def register(entry_id: str):
-    """Class decorator: file the class under its catalog id (../shared/CATALOG.md)."""
+
+def register(entry_id: str, grid: Optional[list[dict]] = None):
+    """Class decorator: file the class under its catalog id (../shared/CATALOG.md).
+
+    ``grid`` lists the hyperparameter points the documents' exercises sweep (the defaults,
+    ``{}``, are always included); the parity tests build both frameworks at every point.
+    """
 
     def decorate(cls: type) -> type:
         if entry_id in CATALOG:
             raise ValueError(f"catalog id {entry_id!r} registered twice")
         cls.catalog_id = entry_id
         CATALOG[entry_id] = cls
+        GRIDS[entry_id] = [{}] + [dict(point) for point in (grid or []) if point]
         return cls
 
     return decorate

@@ -1,0 +1,35 @@
+"""Keras originals of the autoencoders (Lightning versions: lightning_models/autoencoders.py)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import keras
+
+from .registry import optimizer as keras_optimizer
+from .registry import register
+
+
+@register("apa.autoencoder")
+def autoencoder(d1: int = 16, d2: int = 2, activation: str = "linear", input_dim: int = 64,
+                optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+    """Seed 000, problem 1, with the document's Spanish names.
+
+    The document's encoder sub-model ``codificador`` shares the layers; it is returned as the
+    attribute ``autocodificador.encoder`` (the document keeps it in a second variable).
+    (The document's listing writes ``activation=actuar`` for three layers, a typo for ``act``.)
+    """
+    act = activation
+    entrada = keras.Input(shape=(input_dim,))
+    codificar = keras.layers.Dense(d1, activation=act)(entrada)
+    codificar = keras.layers.Dense(d2, activation=act)(codificar)
+    decodificar = keras.layers.Dense(d1, activation=act)(codificar)
+    decodificar = keras.layers.Dense(input_dim, activation=act)(decodificar)
+
+    autocodificador = keras.Model(entrada, decodificar)
+    codificador = keras.Model(entrada, codificar)
+
+    autocodificador.compile(optimizer=keras_optimizer(optimizer, learning_rate),  # Adam()
+                            loss=keras.losses.MeanSquaredError())
+    autocodificador.encoder = codificador
+    return autocodificador
