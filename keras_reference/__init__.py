@@ -16,6 +16,6 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from .registry import CATALOG, build  # noqa: E402
 from .transfer import transfer_weights  # noqa: E402
-from . import autoencoders, mlp  # noqa: E402,F401  (register the builders)
+from . import autoencoders, cnn, mlp, regression, regularization, text  # noqa: E402,F401  (register the builders)
 
 __all__ = ["CATALOG", "build", "transfer_weights"]

@@ -23,7 +23,7 @@ from .callbacks import KerasEarlyStopping, KerasModelCheckpoint  # noqa: E402
 from .registry import CATALOG, build  # noqa: E402
 
 # Importing the families registers their catalog ids.
-from . import autoencoders, mlp  # noqa: E402,F401
+from . import autoencoders, cnn, mlp, regression, regularization, text  # noqa: E402,F401
 
 __all__ = ["CATALOG", "build", "KerasModule", "History", "NonFiniteLossError",
            "KerasEarlyStopping", "KerasModelCheckpoint"]

@@ -1,0 +1,1 @@
+"""(family module; see the catalog ids registered below)."""
