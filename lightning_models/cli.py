@@ -17,12 +17,7 @@ from lightning.pytorch.cli import LightningCLI
 from datamodules import ArrayDataModule
 
 from .base import KerasModule
-
-TRAINER_DEFAULTS = {
-    "num_sanity_val_steps": 0,
-    "log_every_n_steps": 1,
-    "deterministic": False,
-}
+from .training import TRAINER_DEFAULTS
 
 
 class KerasCLI(LightningCLI):

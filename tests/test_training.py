@@ -1,0 +1,124 @@
+"""The training path: Keras-named History, epoch means as Keras computes them, curve parity with
+Keras fit on identical weights and batches, CLI smoke + resume, NaN guard."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import datamodules
+import keras_reference
+import lightning_models
+from lightning_models import NonFiniteLossError
+from lightning_models.training import evaluate, fit
+
+from conftest import keras_seed
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _digits_ae_data(**kwargs):
+    dm = datamodules.DigitsDataModule(batch_size=100, targets="inputs", **kwargs)
+    dm.setup("fit")
+    return dm
+
+
+def test_history_has_keras_keys_and_val_loss_is_the_final_test_mse():
+    torch.manual_seed(0)
+    model = lightning_models.build("apa.autoencoder")
+    dm = _digits_ae_data(validate_on_test=True)
+    history = fit(model, dm, epochs=3)
+    assert list(history.history) == ["loss", "val_loss"]
+    assert history.epoch == [0, 1, 2]
+    x_test = torch.from_numpy(dm.splits.x_test)
+    with torch.no_grad():
+        mse = torch.mean((model.predict_step(x_test, 0) - x_test) ** 2).item()
+    assert abs(history.history["val_loss"][-1] - mse) <= 1e-6
+    assert evaluate(model, dm)["loss"] == pytest.approx(mse, abs=1e-6)
+
+
+def test_epoch_loss_is_the_batch_weighted_mean_of_pre_update_losses():
+    """Keras' `loss` is the running mean over the epoch's batches, weighted by batch size (the
+    last batch of 1257 rows at batch 100 has 57), each computed before that batch's update."""
+    torch.manual_seed(0)
+    model = lightning_models.build("apa.autoencoder")
+    twin = lightning_models.build("apa.autoencoder")
+    twin.load_state_dict(model.state_dict())
+    dm = _digits_ae_data(shuffle=False)
+    history = fit(model, dm, epochs=1)
+    x = torch.from_numpy(dm.splits.x_train)
+    optimizer = twin.configure_optimizers()
+    total = 0.0
+    for start in range(0, len(x), 100):
+        xb = x[start:start + 100]
+        loss = twin.total_loss(twin(xb), xb)
+        total += loss.item() * len(xb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert history.history["loss"][0] == pytest.approx(total / len(x), rel=1e-6)
+    for a, b in zip(model.parameters(), twin.parameters()):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_training_curves_match_keras_fit_on_same_weights_and_batches():
+    """Same initial weights, same (unshuffled) batches: Keras' history and ours agree."""
+    keras_seed(0)
+    keras_model = keras_reference.build("apa.autoencoder", activation="sigmoid")
+    model = lightning_models.build("apa.autoencoder", activation="sigmoid")
+    keras_reference.transfer_weights(keras_model, model)
+    dm = _digits_ae_data(shuffle=False, validate_on_test=True)
+    s = dm.splits
+    k_hist = keras_model.fit(s.x_train, s.x_train, batch_size=100, epochs=10, shuffle=False,
+                             validation_data=(s.x_test, s.x_test), verbose=0).history
+    history = fit(model, dm, epochs=10)
+    for key in ("loss", "val_loss"):
+        ours, theirs = np.array(history.history[key]), np.array(k_hist[key])
+        assert np.abs(ours - theirs).max() <= 1e-5 * np.abs(theirs).max(), key
+
+
+def test_nan_loss_stops_with_a_clear_error():
+    model = lightning_models.build("apa.autoencoder", optimizer="sgd", learning_rate=1e6)
+    with pytest.raises(NonFiniteLossError, match="lower the learning_rate"):
+        fit(model, _digits_ae_data(), epochs=5)
+
+
+def _cli(args, cwd):
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    return subprocess.run([sys.executable, "-m", "lightning_models", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_cli_main_job_writes_checkpoint_and_resumes(tmp_path):
+    """The README's main job, shortened: trains, checkpoints, and resumes from `last`."""
+    config = os.path.join(ROOT, "configs", "apa.autoencoder.yaml")
+    first = _cli(["fit", "--config", config, "--trainer.max_epochs", "3"], tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    last = tmp_path / "runs" / "apa.autoencoder" / "checkpoints" / "last.ckpt"
+    assert last.is_file()
+    ckpt = torch.load(last, weights_only=False)
+    assert ckpt["epoch"] == 2 and len(ckpt["keras_history"]["history"]["loss"]) == 3
+
+    resumed = _cli(["fit", "--config", config, "--trainer.max_epochs", "5", "--ckpt_path", "last"], tmp_path)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    ckpt = torch.load(last, weights_only=False)
+    assert ckpt["epoch"] == 4
+    assert ckpt["keras_history"]["epoch"] == [0, 1, 2, 3, 4]
+
+
+def test_cli_unknown_model_argument_is_reported(tmp_path):
+    config = os.path.join(ROOT, "configs", "apa.autoencoder.yaml")
+    bad = _cli(["fit", "--config", config, "--model.init_args.width", "3"], tmp_path)
+    assert bad.returncode != 0
+    assert "width" in bad.stderr
+
+
+def test_summary_command_prints_both_tables_and_parity():
+    out = _cli(["summary", "fp.fashion_mlp"], ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.count("Total params: 101,770") == 2
+    figure = float(out.stdout.rsplit("=", 1)[1])
+    assert figure <= 1e-5
