@@ -1,1 +1,106 @@
-"""(family module; see the catalog ids registered below)."""
+"""Keras originals of the convolutional networks (Lightning versions: lightning_models/cnn.py).
+
+Written in the documents' ``Sequential`` + ``model.add(...)`` style.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import keras
+
+from lightning_models.cnn import cifar2_filters
+
+from .registry import optimizer as keras_optimizer
+from .registry import register
+
+
+def cifar2_model(filters: int = 8, n_conv: int = 1, drop: float = 0.0, l2: bool = False,
+                 pooling: bool = False, optimizer: str = "adam",
+                 learning_rate: Optional[float] = None) -> keras.Model:
+    """Seed 000, problem 3: the network of part b, with the convolutions of part c (16, 32, 64,
+    128 filters after the first) and the max pooling of part d after every convolution.
+
+    The document writes each variant out; this one builder produces all of them (``n_conv=1``,
+    ``pooling=False`` is part b's listing verbatim). ``metrics=['accuracy']`` is the project's
+    choice: the document compiles without metrics but asks for train and test accuracy.
+    """
+    model = keras.models.Sequential()
+    model.add(keras.Input(shape=(32, 32, 3)))
+    for n_filters in cifar2_filters(filters, n_conv):
+        model.add(keras.layers.Conv2D(n_filters, (3, 3),
+                                      activation='relu'))
+        if pooling:
+            model.add(keras.layers.MaxPooling2D(pool_size=(2, 2),
+                                                strides=(1, 1),
+                                                padding='valid'))
+    model.add(keras.layers.Flatten())
+    model.add(keras.layers.Dropout(drop))
+    regularizer = 'l2' if l2 else None  # part b: kernel_regularizer='l2' on the hidden Dense
+    model.add(keras.layers.Dense(64, activation='relu', kernel_regularizer=regularizer))
+    model.add(keras.layers.Dense(32, activation='relu', kernel_regularizer=regularizer))
+    model.add(keras.layers.Dense(1, activation='sigmoid'))
+    model.compile(optimizer=keras_optimizer(optimizer, learning_rate),  # 'adam'
+                  loss='binary_crossentropy', metrics=['accuracy'])
+    return model
+
+
+@register("apa.cifar2_cnn")
+def cifar2_cnn(filters: int = 8, drop: float = 0.0, l2: bool = False, optimizer: str = "adam",
+               learning_rate: Optional[float] = None) -> keras.Model:
+    """Seed 000, problem 3b: one Conv2D(filters, (3, 3)), dropout ``drop``, optional L2."""
+    return cifar2_model(filters, 1, drop, l2, False, optimizer, learning_rate)
+
+
+@register("apa.cifar2_deep_cnn")
+def cifar2_deep_cnn(n_conv: int = 2, filters: int = 8, drop: float = 0.8, l2: bool = True,
+                    optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+    """Seed 000, problem 3c: ``n_conv`` convolutions (document: 2..5; project's default 2),
+    dropout 0.8 + L2."""
+    return cifar2_model(filters, n_conv, drop, l2, False, optimizer, learning_rate)
+
+
+@register("apa.cifar2_pool_cnn")
+def cifar2_pool_cnn(n_conv: int = 2, filters: int = 8, drop: float = 0.8, l2: bool = True,
+                    optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+    """Seed 000, problem 3d: as 3c with MaxPooling2D((2, 2), strides (1, 1)) after every
+    convolution (project's default ``n_conv=2``)."""
+    return cifar2_model(filters, n_conv, drop, l2, True, optimizer, learning_rate)
+
+
+@register("apa.olivetti_cnn")
+def olivetti_cnn(filters: int = 8, num_classes: int = 40, optimizer: str = "sgd",
+                 learning_rate: Optional[float] = None) -> keras.Model:
+    """Seed 000, "Me quedo con tu cara" c (``filters`` is the document's NEURONS, 1..10;
+    project's default 8). ``metrics=['accuracy']`` is the project's choice."""
+    NEURONS = filters
+    model = keras.Sequential()
+    model.add(keras.Input(shape=(64, 64, 1)))
+    model.add(keras.layers.Conv2D(filters=NEURONS, kernel_size=3,
+                                  strides=1, activation="relu"))
+    model.add(keras.layers.Flatten())
+    model.add(keras.layers.Dense(num_classes, activation="softmax"))
+    model.compile(optimizer=keras_optimizer(optimizer, learning_rate),  # keras.optimizers.SGD()
+                  loss=keras.losses.CategoricalCrossentropy(), metrics=['accuracy'])
+    return model
+
+
+@register("fp.conv_batchnorm")
+def conv_batchnorm(filters: int = 32, num_classes: int = 10, optimizer: str = "adam",
+                   learning_rate: Optional[float] = None) -> keras.Model:
+    """Seed 003: ``conv_model.add(layers.Conv2D(32, 3, activation='relu'))`` then
+    ``conv_model.add(layers.BatchNormalization())``.
+
+    Project's choice around the document's two layers: ``Input(28, 28, 1)`` and the head
+    ``Flatten -> Dense(10, softmax)``, compiled as seed 003's Fashion-MNIST model.
+    """
+    layers = keras.layers
+    conv_model = keras.Sequential()
+    conv_model.add(keras.Input(shape=(28, 28, 1)))          # project's choice
+    conv_model.add(layers.Conv2D(filters, 3, activation='relu'))
+    conv_model.add(layers.BatchNormalization())
+    conv_model.add(layers.Flatten())                        # project's choice
+    conv_model.add(layers.Dense(num_classes, activation='softmax'))
+    conv_model.compile(optimizer=keras_optimizer(optimizer, learning_rate),
+                       loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    return conv_model
