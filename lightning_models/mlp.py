@@ -1,17 +1,22 @@
 """Multilayer perceptrons of the catalog (classification MLPs on images and vectors).
 
 Each class carries its catalog id; the Keras original is the function of the same id in
-:mod:`keras_reference.mlp`.
+:mod:`keras_reference.mlp`. Most are ``[Flatten] -> Dense ... -> Dense`` stacks built by
+:func:`mlp`; every ``forward`` returns logits (the output activation is applied by the loss and
+by ``predict``, see :class:`~.base.KerasModule`). Where a document leaves the network or its
+training open, the docstring says "project's choice".
 """
 
 from __future__ import annotations
 
-from typing import Optional
+import math
+from collections import OrderedDict
+from typing import Optional, Sequence
 
 from torch import nn
 
 from .base import KerasModule
-from .keras_layers import Dense, Flatten
+from .keras_layers import Activation, ChannelsFirst, Dense, Flatten
 from .registry import register
 
 
@@ -39,3 +44,386 @@ class FashionMLP(KerasModule):
 
     def forward(self, x):
         return self.net(x)
+
+
+# ============================================================================================
+# Shared building blocks of the MLPs below
+# ============================================================================================
+def dense_stack(input_shape: Sequence[int], hidden_units: Sequence[int],
+                activation: Optional[str]) -> tuple[list[nn.Module], int]:
+    """``[Flatten] -> Dense(u, activation) for u in hidden_units``; the layers and the last width.
+
+    A ``Flatten`` (Keras' order) is put first when the input is not a vector; a channels-last
+    image ``(H, W, C)`` first goes through ``ChannelsFirst``, as in every CNN here, because this
+    project's ``Flatten`` reads 4-D tensors as NCHW.
+    """
+    layers: list[nn.Module] = []
+    if len(input_shape) == 3:
+        layers.append(ChannelsFirst())
+    if len(input_shape) > 1:
+        layers.append(Flatten())
+    width = math.prod(input_shape)
+    for units in hidden_units:
+        layers.append(Dense(width, units, activation=activation))
+        width = units
+    return layers, width
+
+
+def mlp(input_shape: Sequence[int], hidden_units: Sequence[int], activation: Optional[str],
+        outputs: int) -> nn.Sequential:
+    """``[Flatten] -> Dense(u, activation)... -> Dense(outputs)``: an MLP returning logits (the
+    output activation is the model's ``output_activation``, applied in the loss and predict)."""
+    layers, width = dense_stack(input_shape, hidden_units, activation)
+    return nn.Sequential(*layers, Dense(width, outputs))
+
+
+class SequentialMLP(KerasModule):
+    """A network whose layers are ``self.net`` (an ``nn.Sequential`` returning logits)."""
+
+    net: nn.Module
+
+    def forward(self, x):
+        return self.net(x)
+
+
+# ============================================================================================
+# Seed 000, problem 2: Fashion-MNIST, three classes (T-shirt, Pullover, Shirt)
+# ============================================================================================
+FASHION3_ACTIVATIONS = ("linear", "sigmoid", "relu")
+#: (NN1, NN2) pairs the grid tries: "not a large value", with NN2 < NN1 (project's choice).
+FASHION3_SIZES = ((64, 32), (128, 64), (32, 16))
+FASHION3_GRID = [dict(NN1=nn1, NN2=nn2, activation=act)
+                 for nn1, nn2 in FASHION3_SIZES for act in FASHION3_ACTIVATIONS]
+
+
+@register("apa.fashion3_mlp", grid=FASHION3_GRID)
+class Fashion3MLP(SequentialMLP):
+    """Seed 000, problem 2b: ``Input(28, 28) -> Flatten -> Dense(NN1, act) -> Dense(NN2, act)
+    -> Dense(3, softmax)``; ``adam``, ``sparse_categorical_crossentropy``, ``accuracy``, with
+    the test set as ``validation_data``.
+
+    The exercise sweeps ``activation`` over linear, sigmoid and relu and the hidden sizes with
+    ``NN2 < NN1`` ("not a large value"); the defaults ``NN1=64, NN2=32`` are the project's
+    choice, ``activation='linear'`` is the document's ``act = 'linear'``.
+    """
+
+    input_shape = (28, 28)
+
+    def __init__(self, NN1: int = 64, NN2: int = 32, activation: str = "linear",  # noqa: N803
+                 optimizer: str = "adam", learning_rate: Optional[float] = None):
+        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["accuracy"],
+                         output_activation="softmax")
+        self.net = mlp(self.input_shape, (NN1, NN2), activation, 3)
+
+
+@register("apa.fashion3_mlp_2d", grid=FASHION3_GRID)
+class Fashion3MLP2D(KerasModule):
+    """Seed 000, problem 2c: apa.fashion3_mlp with ``rdim = Dense(2, act)`` inserted between the
+    two hidden layers: ``Flatten -> Dense(NN1, act) -> Dense(2, act) -> Dense(NN2, act) ->
+    Dense(3, softmax)``; trained as apa.fashion3_mlp.
+
+    ``self.projection`` is the document's ``ndim = keras.Model(input, rdim)``: the layers up to
+    the 2-unit one, sharing their weights with the classifier, so ``model.projection(x)`` gives
+    the 2-D coordinates of the images (activated) to plot coloured by class. Defaults as
+    apa.fashion3_mlp (``NN1=64, NN2=32`` project's choice).
+    """
+
+    input_shape = (28, 28)
+    submodels = ("projection",)
+
+    def __init__(self, NN1: int = 64, NN2: int = 32, activation: str = "linear",  # noqa: N803
+                 optimizer: str = "adam", learning_rate: Optional[float] = None):
+        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["accuracy"],
+                         output_activation="softmax")
+        layers, width = dense_stack(self.input_shape, (NN1, 2), activation)
+        self.projection = nn.Sequential(*layers)       # ndim = keras.Model(input, rdim)
+        self.classifier = mlp((width,), (NN2,), activation, 3)
+
+    def forward(self, x):
+        return self.classifier(self.projection(x))
+
+
+# ============================================================================================
+# Seed 000, problem "Me quedo con tu cara": Olivetti faces reduced by PCA
+# ============================================================================================
+@register("apa.olivetti_pca_mlp", grid=[dict(input_size=k, neurons=n)
+                                        for k in (10, 20) for n in (25, 50, 75, 100)])
+class OlivettiPCAMLP(SequentialMLP):
+    """Seed 000 (Olivetti faces, part b): ``Input(INPUT_SIZE) -> Dense(NEURONS, relu) ->
+    Dense(40, softmax)`` on the first 10 or 20 PCA components of the faces.
+
+    Compiled as the document: ``keras.optimizers.SGD()`` defaults (learning rate 0.01) and
+    ``CategoricalCrossentropy()`` on one-hot labels, no metrics (the exercise computes train and
+    test accuracy afterwards from ``predict`` + argmax); batch 16, 200 epochs. The exercise
+    sweeps ``input_size`` in {10, 20} and ``neurons`` from 25 to 100 in steps of 25 (the grid);
+    the defaults 10 and 50 are the project's choice.
+    """
+
+    def __init__(self, input_size: int = 10, neurons: int = 50, optimizer: str = "sgd",
+                 learning_rate: Optional[float] = None):
+        super().__init__(loss="categorical_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, output_activation="softmax")
+        self.input_shape = (input_size,)
+        self.net = mlp(self.input_shape, (neurons,), "relu", 40)
+
+
+# ============================================================================================
+# Seed 001: the vocational unit's networks
+# ============================================================================================
+@register("fp.shipping_dnn")
+class ShippingDNN(SequentialMLP):
+    """Seed 001 (E-commerce shipping): ``Input(18) -> Dense(128, tanh) -> Dense(320, tanh) ->
+    Dense(512, tanh) -> Dense(320, tanh) -> Dense(128, tanh) -> Dense(1, sigmoid)``.
+
+    Compiled as the document: ``optimizer='Adam'``, ``binary_crossentropy``, ``accuracy``;
+    10 epochs, batch 32. The document reports test accuracy 0.6839 and loss 0.5044.
+    """
+
+    input_shape = (18,)
+    hidden_units = (128, 320, 512, 320, 128)
+
+    def __init__(self, optimizer: str = "adam", learning_rate: Optional[float] = None):
+        super().__init__(loss="binary_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["accuracy"],
+                         output_activation="sigmoid")
+        self.net = mlp(self.input_shape, self.hidden_units, "tanh", 1)
+
+
+@register("fp.perceptron")
+class Perceptron(SequentialMLP):
+    """Seed 001 (the perceptron): ``Dense(units=1, input_shape=[3])``, 3 weights + 1 bias = 4
+    parameters, no activation.
+
+    The document never compiles it; ``optimizer='sgd'`` and ``loss='mse'`` (a linear unit fitted
+    by least squares) are the project's choice.
+    """
+
+    input_shape = (3,)
+
+    def __init__(self, optimizer: str = "sgd", learning_rate: Optional[float] = None):
+        super().__init__(loss="mean_squared_error", optimizer=optimizer,
+                         learning_rate=learning_rate)
+        self.net = mlp(self.input_shape, (), None, 1)
+
+
+@register("fp.dense_pair")
+class DensePair(SequentialMLP):
+    """Seed 001 (the Dense layer): ``Dense(32, relu, input_shape=(12,)) -> Dense(32)``, 12 inputs
+    and two layers of 32 neurons, the second without activation.
+
+    The document never compiles it; ``optimizer='adam'`` and ``loss='mse'`` (32 linear outputs:
+    a regression) are the project's choice.
+    """
+
+    input_shape = (12,)
+
+    def __init__(self, optimizer: str = "adam", learning_rate: Optional[float] = None):
+        super().__init__(loss="mean_squared_error", optimizer=optimizer,
+                         learning_rate=learning_rate)
+        self.net = mlp(self.input_shape, (32,), "relu", 32)
+
+
+@register("fp.flatten_binary")
+class FlattenBinary(SequentialMLP):
+    """Seed 001 (the Flatten layer): ``Flatten(input_shape=(12, 12)) -> Dense(64, relu) ->
+    Dense(1, sigmoid)``; 144 inputs after flattening.
+
+    The document never compiles it; ``optimizer='adam'``, ``binary_crossentropy`` and
+    ``accuracy`` (one sigmoid output: a binary classifier) are the project's choice.
+    """
+
+    input_shape = (12, 12)
+
+    def __init__(self, optimizer: str = "adam", learning_rate: Optional[float] = None):
+        super().__init__(loss="binary_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["accuracy"],
+                         output_activation="sigmoid")
+        self.net = mlp(self.input_shape, (64,), "relu", 1)
+
+
+@register("fp.fruit_mlp")
+class FruitMLP(SequentialMLP):
+    """Seed 001 (self-assessment, four fruits): ``Flatten(input_shape=(28, 28)) -> Dense(128,
+    relu) -> Dense(4, softmax)``, the blanks filled as the document's hint says.
+
+    The document never compiles it; ``optimizer='adam'``, ``sparse_categorical_crossentropy``
+    and ``accuracy`` (as the same unit's Fashion-MNIST notebook) are the project's choice.
+    """
+
+    input_shape = (28, 28)
+
+    def __init__(self, optimizer: str = "adam", learning_rate: Optional[float] = None):
+        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["accuracy"],
+                         output_activation="softmax")
+        self.net = mlp(self.input_shape, (128,), "relu", 4)
+
+
+# ============================================================================================
+# Seed 002: master's lab 1, MNIST
+# ============================================================================================
+@register("master.mnist_mlp", grid=[dict(hidden_units=(128,)), dict(hidden_units=(512,)),
+                                    dict(hidden_units=(256, 128)), dict(optimizer="adam"),
+                                    dict(optimizer="sgd")])
+class MnistMLP(SequentialMLP):
+    """Seed 002: ``Input(784) -> Dense(256, relu) -> Dense(10, softmax)`` on flattened MNIST
+    scaled to [0, 1]; ``rmsprop``, ``categorical_crossentropy`` on one-hot labels, ``accuracy``;
+    10 epochs, batch 128, ``validation_split=0.2``.
+
+    Exercise 2 tries "other configurations": ``hidden_units`` lists the hidden layers (more
+    neurons, another hidden layer), ``optimizer`` changes the optimiser; exercise 3 trains the
+    same network on Fashion-MNIST (also 784 inputs, 10 classes).
+    """
+
+    input_shape = (784,)
+
+    def __init__(self, hidden_units: Sequence[int] = (256,), optimizer: str = "rmsprop",
+                 learning_rate: Optional[float] = None):
+        super().__init__(loss="categorical_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["accuracy"],
+                         output_activation="softmax")
+        self.net = mlp(self.input_shape, tuple(hidden_units), "relu", 10)
+
+
+# ============================================================================================
+# Seed 004: slides on the multilayer perceptron
+# ============================================================================================
+#: The ways seed 004 writes the iris network: ``sequential`` is the training slides'
+#: ``model.add(Dense(2, input_shape=[4], activation='tanh'))``; the other four are the slides
+#: "DEFINICIÓN DE MODELOS": activations as separate layers, a list, functional, layer objects.
+IRIS_DEFINITIONS = ("sequential", "activations", "list", "functional", "layers")
+#: The three training set-ups of the slides: (output activation, loss, SGD learning rate).
+IRIS_VARIANTS = (
+    {},                                                        # Keras_IRIS: sgd, mse
+    dict(loss="binary_crossentropy", learning_rate=0.1),       # Keras_IRIS_SGD
+    dict(output_activation="softmax", loss="categorical_crossentropy", learning_rate=0.1),
+)
+
+
+@register("slides.iris_mlp", grid=[dict(variant, definition=definition)
+                                   for variant in IRIS_VARIANTS for definition in IRIS_DEFINITIONS])
+class IrisMLP(KerasModule):
+    """Seed 004: ``Input(4) -> Dense(2, tanh) -> Dense(3, sigmoid)``, 10 + 9 = 19 parameters, on
+    iris with one-hot (LabelBinarizer) targets; 100 epochs, batch 20, metric ``accuracy``.
+
+    The slides' three set-ups are hyperparameters: ``optimizer='sgd'`` + ``loss='mse'``
+    (default); ``SGD(learning_rate=0.1)`` + ``binary_crossentropy``; ``softmax`` output +
+    ``SGD(learning_rate=0.1)`` + ``categorical_crossentropy``.
+
+    ``definition`` picks how the network is written (same layers, same 19 parameters):
+    ``sequential`` (``nn.Sequential`` filled with ``append``, like ``model.add``),
+    ``activations`` (tanh as a separate :class:`Activation` module), ``list`` (an
+    ``nn.Sequential`` of named layers ``Oculto``/``salida``), ``functional`` and ``layers``
+    (layer objects ``oculto``/``salida`` called in ``forward``; torch has a single way to write
+    these two). In every definition the output activation (the slides' ``Activation('sigmoid')``
+    in the ``activations`` form) is the model's ``output_activation``, so ``forward`` returns
+    logits as in every network here.
+    """
+
+    input_shape = (4,)
+
+    def __init__(self, output_activation: str = "sigmoid", loss: str = "mse",
+                 learning_rate: Optional[float] = None, definition: str = "sequential"):
+        super().__init__(loss=loss, optimizer="sgd", learning_rate=learning_rate,
+                         metrics=["accuracy"], output_activation=output_activation)
+        if definition not in IRIS_DEFINITIONS:
+            raise ValueError(f"definition={definition!r}; use one of {IRIS_DEFINITIONS}")
+        self.definition = definition
+        if definition == "sequential":
+            self.net = nn.Sequential()
+            self.net.append(Dense(4, 2, activation="tanh"))
+            self.net.append(Dense(2, 3))
+        elif definition == "activations":
+            self.net = nn.Sequential(Dense(4, 2), Activation("tanh"), Dense(2, 3))
+        elif definition == "list":
+            self.net = nn.Sequential(OrderedDict(Oculto=Dense(4, 2, activation="tanh"),
+                                                 salida=Dense(2, 3)))
+        else:  # functional / layers: the layers are objects applied to the input
+            self.oculto = Dense(4, 2, activation="tanh")
+            self.salida = Dense(2, 3)
+
+    def forward(self, x):
+        if self.definition in ("functional", "layers"):
+            return self.salida(self.oculto(x))  # red = salida(oculta(I))
+        return self.net(x)
+
+
+@register("slides.optdigits_mlp", grid=[dict(hidden_units=(32,)), dict(hidden_units=(128,))])
+class OptdigitsMLP(SequentialMLP):
+    """Seed 004 (handwritten digits, "optdigits" 8x8): an MLP on the 64 pixel counts with 10
+    softmax outputs and one-hot targets; the slides compare full-batch with mini-batches of 150.
+
+    The slides leave the network open; ``Input(64) -> Dense(64, relu) -> Dense(10, softmax)``,
+    ``adam``, ``categorical_crossentropy``, ``accuracy`` are the project's choice.
+    """
+
+    input_shape = (64,)
+
+    def __init__(self, hidden_units: Sequence[int] = (64,), optimizer: str = "adam",
+                 learning_rate: Optional[float] = None):
+        super().__init__(loss="categorical_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["accuracy"],
+                         output_activation="softmax")
+        self.net = mlp(self.input_shape, tuple(hidden_units), "relu", 10)
+
+
+@register("slides.sonar_mlp")
+class SonarMLP(SequentialMLP):
+    """Seed 004 ("Roca o mina"): a binary MLP on the 60 sonar energies, Mine vs Rock, 70/30.
+
+    The slides leave the network open; ``Input(60) -> Dense(30, relu) -> Dense(1, sigmoid)``,
+    ``adam``, ``binary_crossentropy``, ``accuracy`` are the project's choice.
+    """
+
+    input_shape = (60,)
+
+    def __init__(self, hidden_units: Sequence[int] = (30,), optimizer: str = "adam",
+                 learning_rate: Optional[float] = None):
+        super().__init__(loss="binary_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["accuracy"],
+                         output_activation="sigmoid")
+        self.net = mlp(self.input_shape, tuple(hidden_units), "relu", 1)
+
+
+@register("slides.fashion_mlp")
+class SlidesFashionMLP(SequentialMLP):
+    """Seed 004 (Fashion MNIST: "design and train a network that classifies the 10 garments").
+
+    The slides leave the network open; ``Input(28, 28) -> Flatten -> Dense(256, relu) ->
+    Dense(128, relu) -> Dense(10, softmax)``, ``adam``, ``sparse_categorical_crossentropy``,
+    ``accuracy`` are the project's choice (two hidden layers, unlike fp.fashion_mlp's one).
+    """
+
+    input_shape = (28, 28)
+
+    def __init__(self, hidden_units: Sequence[int] = (256, 128), optimizer: str = "adam",
+                 learning_rate: Optional[float] = None):
+        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["accuracy"],
+                         output_activation="softmax")
+        self.net = mlp(self.input_shape, tuple(hidden_units), "relu", 10)
+
+
+@register("slides.cifar10_softmax", grid=[dict(l2=0.01), dict(l2=0.001)])
+class Cifar10Softmax(SequentialMLP):
+    """Seed 004 (CIFAR-10, notebooks ``Keras_CIFAR10_softmax`` and ``..._softmax_L2``): a softmax
+    classifier of the 32x32x3 images, and the same with L2 regularisation.
+
+    The slides only name the notebooks; ``Input(32, 32, 3) -> Flatten -> Dense(10, softmax)``
+    (multinomial logistic regression on the 3072 pixels) with ``kernel_regularizer=L2(l2)``
+    when ``l2`` is given, ``sgd``, ``sparse_categorical_crossentropy`` on the integer labels and
+    ``accuracy`` are the project's choice.
+    """
+
+    input_shape = (32, 32, 3)
+
+    def __init__(self, l2: Optional[float] = None, optimizer: str = "sgd",
+                 learning_rate: Optional[float] = None):
+        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["accuracy"],
+                         output_activation="softmax")
+        layers, width = dense_stack(self.input_shape, (), None)  # ChannelsFirst, Flatten
+        self.net = nn.Sequential(*layers,
+                                 Dense(width, 10, kernel_regularizer={"l2": l2} if l2 else None))
