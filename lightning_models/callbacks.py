@@ -43,14 +43,40 @@ class KerasEarlyStopping(EarlyStopping):
         self.restore_best_weights = restore_best_weights
         self.best_weights: Optional[dict] = None
         self.best_epoch: Optional[int] = None
+        self._seen_first = False
+        self._improved = False
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.current_epoch == 0:  # a fresh fit (not a resumed one) starts afresh, as Keras'
+            self._seen_first, self.best_weights, self.best_epoch = False, None, None
+
+    def _evaluate_stopping_criteria(self, current):
+        # Keras' best starts as None: the FIRST value is always the best so far, even NaN (after
+        # which nothing improves). Lightning's best starts at +-inf and would skip a NaN.
+        if not self._seen_first:
+            self._seen_first = True
+            self.best_score, self.wait_count = current.detach().clone(), 0
+            should_stop, reason = False, None
+        else:
+            should_stop, reason = super()._evaluate_stopping_criteria(current)
+        self._improved = self.wait_count == 0
+        return should_stop, reason
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        previous_best = self.best_score.clone()
+        self._improved = False
         super().on_train_epoch_end(trainer, pl_module)
-        if not self.best_score.equal(previous_best):
+        if self._improved:
             self.best_epoch = trainer.current_epoch
             if self.restore_best_weights:
                 self.best_weights = copy.deepcopy(pl_module.state_dict())
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "seen_first": self._seen_first, "best_epoch": self.best_epoch}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        super().load_state_dict(state_dict)
+        self._seen_first = state_dict.get("seen_first", True)
+        self.best_epoch = state_dict.get("best_epoch")
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.restore_best_weights and self.best_weights is not None:
