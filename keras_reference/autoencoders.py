@@ -33,3 +33,14 @@ def autoencoder(d1: int = 16, d2: int = 2, activation: str = "linear", input_dim
                             loss=keras.losses.MeanSquaredError())
     autocodificador.encoder = codificador
     return autocodificador
+
+
+@register("apa.denoising_autoencoder")
+def denoising_autoencoder(d1: int = 32, d2: int = 2, activation: str = "sigmoid",
+                          input_dim: int = 64, optimizer: str = "adam",
+                          learning_rate: Optional[float] = None) -> keras.Model:
+    """Seed 000, problem 1 c): the best :func:`autoencoder`, trained on corrupted digits with the
+    clean digits as targets. Same network; the defaults (32, 2, 32), sigmoid, are the project's
+    choice of "the best" one (as in lightning_models.autoencoders.DenoisingAutoencoder)."""
+    return autoencoder(d1=d1, d2=d2, activation=activation, input_dim=input_dim,
+                       optimizer=optimizer, learning_rate=learning_rate)

@@ -45,3 +45,24 @@ class Autoencoder(KerasModule):
 
     def forward(self, x):
         return self.decoder(self.encoder(x))
+
+
+@register("apa.denoising_autoencoder", grid=[dict(activation=act) for act in ("linear", "relu")]
+          + [dict(d1=16)])
+class DenoisingAutoencoder(Autoencoder):
+    """Seed 000, problem 1 c): "the best network of the previous question" trained as a
+    denoising autoencoder: corrupted digits in, clean digits as targets.
+
+    The architecture and hyperparameters are those of :class:`Autoencoder`; what makes it
+    denoising is the data: a fraction (10 %, 30 %) of each training example's positions replaced
+    by U[0, 1] values, then two corrupted copies of the training set concatenated, always with
+    the clean digits as targets (the data module's ``targets='inputs'`` with ``clean_inputs``).
+    ``model.encoder`` then gives the 2-D codes of the clean data. The defaults, (32, 2, 32) with
+    sigmoid activations, are the project's choice of "the best" :class:`Autoencoder`; set
+    ``d1``/``activation`` to the best of your own sweep.
+    """
+
+    def __init__(self, d1: int = 32, d2: int = 2, activation: str = "sigmoid", input_dim: int = 64,
+                 optimizer: str = "adam", learning_rate: Optional[float] = None):
+        super().__init__(d1=d1, d2=d2, activation=activation, input_dim=input_dim,
+                         optimizer=optimizer, learning_rate=learning_rate)

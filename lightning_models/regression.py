@@ -1,1 +1,302 @@
-"""(family module; see the catalog ids registered below)."""
+"""Regression networks and small MLPs of seed 000: wages (problem 2), NASDAQ (problem 3) and the
+two examples of the Keras guide (chapter 3.1).
+
+The Keras original of each class is the function of the same catalog id in
+:mod:`keras_reference.regression`:
+
+- ``apa.wages_linear``: least squares with L2 (ridge) as a one-unit Dense layer;
+- ``apa.wages_mlp``: ``Dense(n) -> Dense(n//2) -> Dense(1)``, ReLU and L2 everywhere;
+- ``apa.wages_gaussian_nll``: one shared layer and two branches predicting the mean and the
+  log-variance of a Gaussian, trained on its negative log-likelihood (:func:`nllike`);
+- ``apa.nasdaq_mlp``: the MLP on NASDAQ windows (architecture open in the document);
+- ``apa.guide_mlp`` and ``apa.guide_two_branch``: the guide's Sequential and functional examples;
+- ``apa.nasdaq_logreg`` stays a scikit-learn ``LogisticRegression`` (:func:`nasdaq_logreg`,
+  listed in :data:`SKLEARN_MODELS`, not in the LightningModule registry).
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+import torch
+from torch import nn
+
+from .base import KerasModule
+from .keras_layers import Dense, RegularizerSpec, get_activation
+from .keras_losses import METRICS, compute_loss
+from .registry import register
+
+#: Project's choice for the wages inputs: 10 predictors, as in the CPS-1985 wage table of
+#: econometrics textbooks (Berndt; OpenML 534), which we take ``apafib.load_wages`` to be; it
+#: could not be checked offline. Pass ``input_dim=X_train.shape[1]`` for the table you load.
+WAGES_FEATURES = 10
+
+#: NASDAQ inputs: windows of w=3 days x 15 variables (5 stocks x {P, V, GAP}), flattened.
+NASDAQ_FEATURES = 3 * 15
+
+#: The guide's input size, ``keras.Input(shape=(256))``.
+GUIDE_FEATURES = 256
+
+
+def dense_stack(sizes: Sequence[int], activation: str = "relu",
+                kernel_regularizer: RegularizerSpec = None) -> nn.Sequential:
+    """``Dense(sizes[1], activation) -> ... -> Dense(sizes[-1])`` on ``sizes[0]`` inputs.
+
+    Every layer but the last applies ``activation``; the last one is built without activation,
+    as every output layer here (its activation is the module's ``output_activation``).
+    All layers carry ``kernel_regularizer``, as in the wages listings.
+    """
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        last = i == len(sizes) - 2
+        layers.append(Dense(n_in, n_out, activation=None if last else activation,
+                            kernel_regularizer=kernel_regularizer))
+    return nn.Sequential(*layers)
+
+
+# ------------------------------------------------------------------------------------------
+# Problem 2, "Ajuste de salario": wages
+# ------------------------------------------------------------------------------------------
+@register("apa.wages_linear")
+class WagesLinear(KerasModule):
+    """Seed 000, problem 2 b): ``Input(d) -> Dense(1, linear, kernel_regularizer='l2')``.
+
+    Ridge regression as a one-layer perceptron, compiled as the document: Adam, MSE and the
+    metric ``'mean_squared_error'``; trained with batch 64 for 150 epochs. ``input_dim``
+    defaults to :data:`WAGES_FEATURES` (project's choice; the document writes
+    ``X_train.shape[1]``).
+    """
+
+    def __init__(self, input_dim: int = WAGES_FEATURES, optimizer: str = "adam",
+                 learning_rate: Optional[float] = None):
+        super().__init__(loss="mean_squared_error", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["mean_squared_error"])
+        self.input_shape = (input_dim,)
+        self.net = dense_stack([input_dim, 1], kernel_regularizer="l2")
+
+    def forward(self, x):
+        return self.net(x)
+
+
+@register("apa.wages_mlp", grid=[dict(neurons=2 ** k) for k in range(5, 11)])
+class WagesMLP(KerasModule):
+    """Seed 000, problem 2 b): ``Dense(n, relu) -> Dense(n//2, relu) -> Dense(1, linear)``,
+    every layer with ``kernel_regularizer='l2'``; trained like :class:`WagesLinear`.
+
+    The document sweeps ``neurons`` over the powers of 2 from 32 to 1024 (the grid); the
+    default 64 is the project's choice.
+    """
+
+    def __init__(self, neurons: int = 64, input_dim: int = WAGES_FEATURES,
+                 optimizer: str = "adam", learning_rate: Optional[float] = None):
+        super().__init__(loss="mean_squared_error", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["mean_squared_error"])
+        self.input_shape = (input_dim,)
+        self.net = dense_stack([input_dim, neurons, neurons // 2, 1], "relu", kernel_regularizer="l2")
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def nllike(y_hat: torch.Tensor, y: torch.Tensor, per_sample: bool = False) -> torch.Tensor:
+    """The document's ``nllike(y, y_hat)``: the Gaussian negative log-likelihood (up to
+    constants) of ``y`` under mean ``y_hat[:, 0]`` and log-variance ``y_hat[:, 1]``::
+
+        mean((mean - y)^2 / (exp(logvar) + 1e-3) + logvar)
+
+    ``y`` of shape ``(N,)`` is taken as the column ``(N, 1)``. Keras does NOT reshape targets
+    for a custom loss, so there the document's function with a 1-D ``y`` broadcasts
+    ``mean - y`` to ``(N, N)`` (mean over all pairs): give Keras the targets as a column.
+    ``per_sample=True`` returns the ``(N,)`` terms (the metric's epoch means are built from them;
+    Keras averages the metric per batch, which differs only when the last batch is partial).
+    Note the argument order (``y_hat`` first) of the torch losses here, unlike Keras' ``(y, y_hat)``.
+    """
+    mean, logvar = torch.split(y_hat, 1, dim=-1)
+    if y.dim() == mean.dim() - 1:
+        y = y.unsqueeze(-1)
+    terms = (mean - y.to(mean.dtype)).square() / (logvar.exp() + 1e-3) + logvar
+    return terms.mean(-1) if per_sample else terms.mean()
+
+
+# The document also compiles ``metrics=nllike``; the History key is the function's name.
+METRICS.setdefault("nllike", lambda outputs, target: nllike(outputs, target, per_sample=True))
+
+
+@register("apa.wages_gaussian_nll", grid=[dict(neurons=2 ** k) for k in range(5, 11)])
+class WagesGaussianNLL(KerasModule):
+    """Seed 000, problem 2 c): a shared ``Dense(n, relu)`` and two branches
+    ``Dense(n//2, relu) -> Dense(1, linear)``, one for the mean and one for the log-variance,
+    concatenated into ``(N, 2)``; every layer with ``kernel_regularizer='l2'``.
+
+    Trained on :func:`nllike` with Adam (batch 64, 150 epochs), metric ``nllike``. ``mean(x)``
+    and ``log_variance(x)`` are the two branches (``keras.Model(input, output1)`` and
+    ``keras.Model(input, output2)`` on the Keras side); the predicted variance is
+    ``exp(log_variance(x))``. The document sweeps ``neurons`` over 32..1024 (the grid); the
+    default 64 is the project's choice.
+
+    Keras lists a functional model's layers by depth, so the layers are created in that order
+    (shared, both hidden layers, both outputs) for :func:`keras_reference.transfer_weights`.
+    """
+
+    submodels = ("mean", "log_variance")
+
+    def __init__(self, neurons: int = 64, input_dim: int = WAGES_FEATURES,
+                 optimizer: str = "adam", learning_rate: Optional[float] = None):
+        super().__init__(loss="nllike", optimizer=optimizer, learning_rate=learning_rate,
+                         metrics=["nllike"])
+        self.input_shape = (input_dim,)
+        half = neurons // 2
+        self.net = Dense(input_dim, neurons, activation="relu", kernel_regularizer="l2")
+        self.mean_hidden = Dense(neurons, half, activation="relu", kernel_regularizer="l2")
+        self.log_variance_hidden = Dense(neurons, half, activation="relu", kernel_regularizer="l2")
+        self.mean_output = Dense(half, 1, kernel_regularizer="l2")
+        self.log_variance_output = Dense(half, 1, kernel_regularizer="l2")
+
+    def mean(self, x: torch.Tensor) -> torch.Tensor:
+        """The first output: the predicted mean of the wage, ``(N, 1)``."""
+        return self.mean_output(self.mean_hidden(self.net(x)))
+
+    def log_variance(self, x: torch.Tensor) -> torch.Tensor:
+        """The second output: the predicted log-variance, ``(N, 1)``."""
+        return self.log_variance_output(self.log_variance_hidden(self.net(x)))
+
+    def forward(self, x):
+        h = self.net(x)
+        mean = self.mean_output(self.mean_hidden(h))
+        log_variance = self.log_variance_output(self.log_variance_hidden(h))
+        return torch.cat([mean, log_variance], dim=-1)  # keras.layers.Concatenate(axis=-1)
+
+    def compute_loss(self, logits, target):
+        return nllike(logits, target)
+
+
+# ------------------------------------------------------------------------------------------
+# Problem 3, "Perder hasta la camisa": NASDAQ up/down
+# ------------------------------------------------------------------------------------------
+@register("apa.nasdaq_mlp", grid=[dict(hidden=[32]), dict(hidden=[128, 64], activation="tanh", l2=0.001),
+                                  dict(hidden=[16, 16, 16], activation="sigmoid", l2=0.01,
+                                       learning_rate=0.01)])
+class NasdaqMLP(KerasModule):
+    """Seed 000, problem 3 c): an MLP classifying whether Google's price (or volume) goes up.
+
+    The document leaves the network open (hidden sizes, activation, learning rate and
+    regularisation chosen by Bayesian search); this architecture is the project's choice:
+    ``Input(45) -> Dense(h, act) for h in hidden -> Dense(1, sigmoid)``, binary cross-entropy,
+    Adam, accuracy; 45 inputs = windows of 3 days x 15 variables. ``l2`` is the L2 factor of
+    every kernel (0: none). ``hidden``, ``activation``, ``l2`` and ``learning_rate`` are the
+    hyperparameters to search.
+    """
+
+    def __init__(self, hidden: Sequence[int] = (64,), activation: str = "relu", l2: float = 0.0,
+                 input_dim: int = NASDAQ_FEATURES, optimizer: str = "adam",
+                 learning_rate: Optional[float] = None):
+        super().__init__(loss="binary_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, metrics=["accuracy"],
+                         output_activation="sigmoid")
+        self.input_shape = (input_dim,)
+        self.net = dense_stack([input_dim, *hidden, 1], activation,
+                               kernel_regularizer={"l2": l2} if l2 else None)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def nasdaq_logreg(C: float = 1.0, max_iter: int = 1000, **options):
+    """``apa.nasdaq_logreg`` (seed 000, problem 3 b): the logistic-regression baseline.
+
+    It stays a scikit-learn model in both "frameworks": ``LogisticRegression(C=C)`` on the
+    MinMax-scaled windows; the document searches its hyperparameters (mainly ``C``, see
+    :data:`NASDAQ_LOGREG_SEARCH`) with Bayesian optimisation and cross-validation. Other
+    ``LogisticRegression`` arguments pass through ``options``.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=C, max_iter=max_iter, **options)
+
+
+#: Search space of the baseline: ``C`` log-uniform on [1e-4, 1e4] (project's choice of bounds).
+NASDAQ_LOGREG_SEARCH = {"C": (1e-4, 1e4, "log-uniform")}
+
+#: Catalog ids that are scikit-learn models (not LightningModules): id -> factory.
+SKLEARN_MODELS = {"apa.nasdaq_logreg": nasdaq_logreg}
+
+
+# ------------------------------------------------------------------------------------------
+# Chapter 3.1 of seed 000, the Keras guide: a Sequential and a functional example
+# ------------------------------------------------------------------------------------------
+@register("apa.guide_mlp")
+class GuideMLP(KerasModule):
+    """Seed 000, chapter 3.1 (Sequential example): ``Input(256) -> Dense(128, relu) ->
+    Dense(16, relu) -> Dense(2, linear)``.
+
+    The guide compiles its examples with ``'sparse_categorical_crossentropy'``/``'adam'``; for
+    two linear outputs the project's choice is MSE and Adam. The guide trains with batch 64, 100
+    epochs, EarlyStopping(val_loss, patience 10) and a best-only ModelCheckpoint.
+    """
+
+    def __init__(self, input_dim: int = GUIDE_FEATURES, optimizer: str = "adam",
+                 learning_rate: Optional[float] = None):
+        super().__init__(loss="mean_squared_error", optimizer=optimizer,
+                         learning_rate=learning_rate)
+        self.input_shape = (input_dim,)
+        self.net = dense_stack([input_dim, 128, 16, 2], "relu")
+
+    def forward(self, x):
+        return self.net(x)
+
+
+Targets = Union[torch.Tensor, Sequence[torch.Tensor]]
+
+
+@register("apa.guide_two_branch")
+class GuideTwoBranch(KerasModule):
+    """Seed 000, chapter 3.1 (functional example): two branches from ``Input(256)``,
+    ``rama1 = Dense(128, relu) -> Dense(64, relu) -> Dense(1, linear)`` and
+    ``rama2 = Dense(64, relu) -> Dense(32, relu) -> Dense(1, tanh)``: a model with two outputs.
+
+    ``forward`` returns the pair of logits and :meth:`outputs` applies linear/tanh, so
+    ``predict`` gives ``(output1, output2)`` like Keras' ``predict`` gives a list of two arrays.
+    The guide shows no compile for it; the project's choice is ``compile(loss='mse',
+    optimizer='adam')``, which in Keras sums the MSE of each output: :meth:`compute_loss` does
+    the same. Targets are a pair ``(y1, y2)`` or one ``(N, 2)`` tensor whose columns are y1, y2.
+    ``branch1(x)`` / ``branch2(x)`` are the two outputs alone (Keras sub-models of the same names).
+
+    Layers are created in Keras' depth order (128, 64 | 64, 32 | 1, 1) for the weight transfer.
+    """
+
+    submodels = ("branch1", "branch2")
+    output_activations = ("linear", "tanh")
+
+    def __init__(self, input_dim: int = GUIDE_FEATURES, optimizer: str = "adam",
+                 learning_rate: Optional[float] = None):
+        super().__init__(loss="mean_squared_error", optimizer=optimizer,
+                         learning_rate=learning_rate)
+        self.input_shape = (input_dim,)
+        self.rama1_1 = Dense(input_dim, 128, activation="relu")
+        self.rama2_1 = Dense(input_dim, 64, activation="relu")
+        self.rama1_2 = Dense(128, 64, activation="relu")
+        self.rama2_2 = Dense(64, 32, activation="relu")
+        self.output1 = Dense(64, 1)  # linear
+        self.output2 = Dense(32, 1)  # tanh, applied in outputs()
+
+    def forward(self, x):
+        logits1 = self.output1(self.rama1_2(self.rama1_1(x)))
+        logits2 = self.output2(self.rama2_2(self.rama2_1(x)))
+        return logits1, logits2
+
+    def outputs(self, logits):
+        return tuple(get_activation(act)(z) for z, act in zip(logits, self.output_activations))
+
+    def branch1(self, x: torch.Tensor) -> torch.Tensor:
+        """``keras.Model(input, output1)``: the linear output alone."""
+        return self.outputs(self(x))[0]
+
+    def branch2(self, x: torch.Tensor) -> torch.Tensor:
+        """``keras.Model(input, output2)``: the tanh output alone."""
+        return self.outputs(self(x))[1]
+
+    def compute_loss(self, logits, target: Targets):
+        if isinstance(target, torch.Tensor):
+            target = target.split(1, dim=-1)
+        return sum(compute_loss(self.loss_name, z, y, act)
+                   for z, y, act in zip(logits, target, self.output_activations))
