@@ -1,21 +1,30 @@
-"""Image datasets: Fashion-MNIST (and, with the same IDX format, MNIST).
+"""Image datasets: Fashion-MNIST, MNIST, CIFAR-10 and the Olivetti faces.
 
-Source order: ``data_dir`` (files as the original distribution names them, ``.gz`` or not,
-also torchvision's ``FashionMNIST/raw/`` layout), then the Debian package location
-``/usr/share/datasets/fashion-mnist/`` (``apt-get install dataset-fashion-mnist``), then, only
-with ``download=True``, torchvision's downloader (which verifies the files' MD5 checksums).
+Images are channels-last NumPy arrays (N, H, W[, C]) for both frameworks. Every loader takes
+``data_dir`` and ``download``; the search order is ``data_dir``, the project's download folder
+(``$KLP_DATA_DIR/<name>``, default ``~/.cache/klp-datasets/<name>``), then the dataset's known
+offline locations; ``download=True`` calls the real downloader, which verifies checksums
+(torchvision: MD5 of every file; scikit-learn: SHA-256 of the Olivetti ``.mat``).
+
+Options shared by the 28x28 and CIFAR loaders (see :func:`finish_images`): ``classes`` (keep
+and relabel a subset), ``scale`` (/255 into float32 [0, 1]), ``flatten`` (one vector per
+image) and ``one_hot`` (float32 one-hot labels, Keras' ``to_categorical``).
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 from typing import Optional, Sequence
 
 import numpy as np
 
 from .arrays import ArrayDataModule, ArraySplits, DataError
+from .common import (corrupt, default_data_dir, find_file, fit_on_train, keras_cache_dir,
+                     not_found, one_hot as to_one_hot, read_npz, search_dirs, split)
 from .idx import read_idx
 
+# -- MNIST-format (IDX) files ----------------------------------------------------------------
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
     "y_train": "train-labels-idx1-ubyte",
@@ -25,89 +34,352 @@ IDX_FILES = {
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                    "Sneaker", "Bag", "Ankle boot"]
+MNIST_CLASSES = [str(d) for d in range(10)]
+CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+                   "ship", "truck"]
 FASHION_DEBIAN_DIR = "/usr/share/datasets/fashion-mnist"
 
 
-def _find_idx(directory: str, stem: str) -> Optional[str]:
-    for sub in ("", "raw", os.path.join("FashionMNIST", "raw"), os.path.join("MNIST", "raw")):
-        for name in (stem + ".gz", stem):
-            path = os.path.join(directory, sub, name)
-            if os.path.isfile(path):
-                return path
-    return None
+def _find_idx(directory: str, stem: str, subdirs: Sequence[str]) -> Optional[str]:
+    # "train-images.idx3-ubyte" (a dot) is how some mirrors name the same files
+    dotted = stem.replace("-idx", ".idx")
+    names = [stem + ".gz", stem, dotted + ".gz", dotted]
+    return find_file([os.path.join(directory, s) for s in subdirs], names)
 
 
-def read_idx_dir(directory: str) -> Optional[dict]:
-    """The four arrays from ``directory`` if all four IDX files are there, else ``None``."""
-    paths = {key: _find_idx(directory, stem) for key, stem in IDX_FILES.items()}
+def read_idx_dir(directory: str, subdirs: Sequence[str] = ("", "raw")) -> Optional[dict]:
+    """The four arrays from ``directory`` (or its ``subdirs``) if all four IDX files are there,
+    else ``None``."""
+    paths = {key: _find_idx(directory, stem, subdirs) for key, stem in IDX_FILES.items()}
     if any(p is None for p in paths.values()):
         return None
     arrays = {key: read_idx(path) for key, path in paths.items()}
     for part in ("train", "test"):
-        if len(arrays["x_" + part]) != len(arrays["y_" + part]):
+        x, y = arrays["x_" + part], arrays["y_" + part]
+        if x.ndim != 3 or y.ndim != 1:
+            raise corrupt(paths["x_" + part], f"IDX shapes {x.shape} / {y.shape} are not "
+                          "images (N, H, W) and labels (N,)")
+        if len(x) != len(y):
             raise DataError(f"{directory}: {part} images and labels differ in length "
-                            f"({len(arrays['x_' + part])} vs {len(arrays['y_' + part])})")
+                            f"({len(x)} vs {len(y)}); one of the files is truncated or wrong")
     return arrays
 
 
+def _read_keras_npz(path: str) -> dict:
+    arrays = read_npz(path, list(IDX_FILES))
+    if arrays["x_train"].ndim != 3 or len(arrays["x_train"]) != len(arrays["y_train"]):
+        raise corrupt(path, "x_train/y_train are not (N, 28, 28) images with N labels")
+    return arrays
+
+
+# -- shared post-processing ------------------------------------------------------------------
 def select_classes(x: np.ndarray, y: np.ndarray, classes: Sequence[int]):
-    """Keep the samples of ``classes`` and relabel them 0..k-1 in the given order."""
-    classes = list(classes)
+    """Keep the samples of ``classes`` and relabel them 0..k-1 in the given order
+    (seed 000: Fashion {0, 2, 6} -> {0, 1, 2}; CIFAR-10 {0, 2} -> {0, 1})."""
+    classes = [int(c) for c in classes]
+    if len(set(classes)) != len(classes) or min(classes) < 0:
+        raise DataError(f"classes must be distinct non-negative labels, got {classes}")
+    y = np.asarray(y).reshape(-1).astype(np.int64)
     keep = np.isin(y, classes)
-    relabel = np.zeros(int(max(classes)) + 1, dtype=np.int64)
+    relabel = np.zeros(max(int(y.max(initial=0)), max(classes)) + 1, dtype=np.int64)
     relabel[classes] = np.arange(len(classes))
     return x[keep], relabel[y[keep]]
 
 
-def load_fashion_mnist(data_dir: Optional[str] = None, download: bool = False,
-                       classes: Optional[Sequence[int]] = None, scale: bool = True) -> ArraySplits:
-    """Fashion-MNIST, 60000 train / 10000 test images of 28x28.
-
-    Args:
-        classes: keep only these classes, relabelled 0..k-1 in this order; seed 000 uses
-            ``[0, 2, 6]`` (T-shirt, Pullover, Shirt -> 0, 1, 2), 18000 train / 3000 test.
-        scale: divide by 255 into float32 [0, 1] (every document does); else raw uint8.
-    """
-    searched = [d for d in (data_dir, FASHION_DEBIAN_DIR) if d]
-    arrays = None
-    for directory in searched:
-        arrays = read_idx_dir(directory)
-        if arrays is not None:
-            source = directory
-            break
-    if arrays is None and download:
-        from torchvision.datasets import FashionMNIST
-
-        root = data_dir or os.path.join(os.path.expanduser("~"), ".cache", "fashion_mnist")
-        for train in (True, False):
-            FashionMNIST(root, train=train, download=True)
-        arrays, source = read_idx_dir(root), "torchvision download (MD5 verified)"
-    if arrays is None:
-        raise DataError(
-            f"Fashion-MNIST not found in {' or '.join(searched)}: run "
-            "`apt-get install dataset-fashion-mnist`, put the four *-ubyte.gz files in data_dir, "
-            "or pass download=True")
-    x_train, y_train = arrays["x_train"], arrays["y_train"].astype(np.int64)
-    x_test, y_test = arrays["x_test"], arrays["y_test"].astype(np.int64)
-    names = FASHION_CLASSES
+def finish_images(x_train, y_train, x_test, y_test, names: Sequence[str], source: str,
+                  classes: Optional[Sequence[int]] = None, scale: bool = True,
+                  flatten: bool = False, one_hot: bool = False) -> ArraySplits:
+    """Class subset (relabelled), /255 scaling, flattening and one-hot labels, in that order."""
+    y_train = np.asarray(y_train).reshape(-1).astype(np.int64)
+    y_test = np.asarray(y_test).reshape(-1).astype(np.int64)
+    names = list(names)
     if classes is not None:
+        if len(classes) == 0 or max(classes) >= len(names):
+            raise DataError(f"classes {list(classes)} out of range 0..{len(names) - 1}")
         x_train, y_train = select_classes(x_train, y_train, classes)
         x_test, y_test = select_classes(x_test, y_test, classes)
-        names = [FASHION_CLASSES[c] for c in classes]
+        names = [names[c] for c in classes]
+    image_shape = tuple(x_train.shape[1:])
     if scale:
         x_train = x_train.astype(np.float32) / 255.0
         x_test = x_test.astype(np.float32) / 255.0
+    if flatten:
+        x_train = x_train.reshape(len(x_train), -1)
+        x_test = x_test.reshape(len(x_test), -1)
+    if one_hot:
+        y_train, y_test = to_one_hot(y_train, len(names)), to_one_hot(y_test, len(names))
     return ArraySplits(x_train, y_train, x_test, y_test,
-                       info={"source": source, "class_names": names})
+                       info={"source": source, "class_names": names, "image_shape": image_shape,
+                             "scale": 255.0 if scale else 1.0})
 
 
+def _idx_dataset(name: str, data_dir: Optional[str], download: bool, known: Sequence[str],
+                 subdirs: Sequence[str], torchvision_class: str, how: str,
+                 keras_npz: Optional[str] = None):
+    """Arrays of an MNIST-format dataset from the first folder holding them (the IDX files,
+    or Keras' ``keras_npz`` cache file), else downloaded by torchvision."""
+    searched = search_dirs(data_dir, default_data_dir(name), *known)
+    for directory in searched:
+        arrays = read_idx_dir(directory, subdirs)
+        if arrays is not None:
+            return arrays, directory
+        if keras_npz and os.path.isfile(os.path.join(directory, keras_npz)):
+            npz = os.path.join(directory, keras_npz)
+            return _read_keras_npz(npz), npz
+    if download:
+        import torchvision.datasets
+
+        root = data_dir or default_data_dir(name)
+        for train in (True, False):  # torchvision verifies each file's MD5
+            getattr(torchvision.datasets, torchvision_class)(root, train=train, download=True)
+        arrays = read_idx_dir(root, subdirs)
+        if arrays is not None:
+            return arrays, f"torchvision download into {root} (MD5 verified)"
+    raise not_found(name, searched, how)
+
+
+# -- Fashion-MNIST ---------------------------------------------------------------------------
+def load_fashion_mnist(data_dir: Optional[str] = None, download: bool = False,
+                       classes: Optional[Sequence[int]] = None, scale: bool = True,
+                       flatten: bool = False, one_hot: bool = False) -> ArraySplits:
+    """Fashion-MNIST, 60000 train / 10000 test images of 28x28 (seeds 000, 001, 002, 003, 004).
+
+    Sources: ``data_dir`` (the four ``*-ubyte[.gz]`` files, also torchvision's
+    ``FashionMNIST/raw``), the Debian package ``dataset-fashion-mnist``
+    (``/usr/share/datasets/fashion-mnist``), Keras' cache, or ``download=True``
+    (torchvision, MD5-checked).
+
+    Args:
+        classes: keep only these classes, relabelled 0..k-1 in this order; seed 000 uses
+            ``[0, 2, 6]`` (T-shirt, Pullover, Shirt -> 0, 1, 2): 18000 train / 3000 test.
+        scale: divide by 255 into float32 [0, 1] (every document does); else raw uint8.
+        flatten: (N, 784) vectors instead of (N, 28, 28) images.
+        one_hot: float32 one-hot labels instead of integer labels.
+    """
+    arrays, source = _idx_dataset(
+        "fashion_mnist", data_dir, download,
+        known=(FASHION_DEBIAN_DIR, os.path.join(keras_cache_dir(), "fashion-mnist")),
+        subdirs=("", "raw", os.path.join("FashionMNIST", "raw")), torchvision_class="FashionMNIST",
+        how="run `apt-get install dataset-fashion-mnist`, put the four *-ubyte.gz files "
+            "in data_dir, or pass download=True (torchvision, MD5-checked)")
+    return finish_images(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"],
+                         FASHION_CLASSES, source, classes, scale, flatten, one_hot)
+
+
+# -- MNIST -----------------------------------------------------------------------------------
+def load_mnist(data_dir: Optional[str] = None, download: bool = False,
+               classes: Optional[Sequence[int]] = None, scale: bool = True,
+               flatten: bool = False, one_hot: bool = False) -> ArraySplits:
+    """MNIST digits, 60000 train / 10000 test images of 28x28 (seed 002).
+
+    Sources: ``data_dir`` (the four IDX files, ``.gz`` or not, also torchvision's
+    ``MNIST/raw``, or Keras' ``mnist.npz``), Keras' cache (``~/.keras/datasets/mnist.npz``), or
+    ``download=True`` (torchvision, MD5-checked). Seed 002 (master.mnist_mlp) flattens to 784,
+    divides by 255, one-hot encodes the labels and trains with ``validation_split=0.2``: use
+    ``flatten=True, one_hot=True`` and the DataModule's ``val_split=0.2`` (Keras' last 20%).
+    """
+    arrays, source = _idx_dataset(
+        "mnist", data_dir, download, known=(keras_cache_dir(),),
+        subdirs=("", "raw", os.path.join("MNIST", "raw")), torchvision_class="MNIST",
+        keras_npz="mnist.npz",
+        how="put the four MNIST *-ubyte.gz files (or Keras' mnist.npz) in data_dir, "
+            "or pass download=True (torchvision, MD5-checked)")
+    return finish_images(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"],
+                         MNIST_CLASSES, source, classes, scale, flatten, one_hot)
+
+
+# -- CIFAR-10 --------------------------------------------------------------------------------
+CIFAR10_FOLDER = "cifar-10-batches-py"
+CIFAR10_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
+
+
+def read_cifar_batch(path: str) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR python-pickle batch as (N, 32, 32, 3) uint8 images and (N,) labels."""
+    try:
+        with open(path, "rb") as f:
+            batch = pickle.load(f, encoding="bytes")
+        batch = {(k.decode() if isinstance(k, bytes) else k): v for k, v in batch.items()}
+        data = np.asarray(batch["data"], dtype=np.uint8)
+        labels = np.asarray(batch["labels"], dtype=np.int64)
+    except (pickle.UnpicklingError, EOFError, OSError, KeyError, AttributeError, TypeError,
+            ValueError, IndexError) as err:
+        raise corrupt(path, "not a CIFAR python-pickle batch", err) from err
+    if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):
+        raise corrupt(path, f"data {data.shape} / labels {labels.shape} are not (N, 3072) / (N,)")
+    # rows are 1024 red, 1024 green, 1024 blue values: (N, 3, 32, 32) -> channels-last
+    return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
+
+
+def _cifar_folder(directory: str) -> Optional[str]:
+    for sub in (CIFAR10_FOLDER, os.path.join("cifar-10-batches-py-target", CIFAR10_FOLDER), ""):
+        folder = os.path.join(directory, sub)
+        if all(os.path.isfile(os.path.join(folder, f)) for f in CIFAR10_TRAIN + ["test_batch"]):
+            return folder
+    return None
+
+
+def load_cifar10(data_dir: Optional[str] = None, download: bool = False,
+                 classes: Optional[Sequence[int]] = None, scale: bool = True,
+                 flatten: bool = False, one_hot: bool = False) -> ArraySplits:
+    """CIFAR-10, 50000 train / 10000 test colour images (N, 32, 32, 3) (seeds 000 and 004).
+
+    Sources: the python-pickle batches (``data_batch_1..5``, ``test_batch``, ``batches.meta``)
+    in ``data_dir/cifar-10-batches-py`` (or ``data_dir`` itself), Keras' cache, or
+    ``download=True`` (torchvision, which checks the archive's and every batch's MD5).
+    Seed 000 keeps classes ``[0, 2]`` (airplane, bird -> 0, 1) and divides by 255; the slides
+    of seed 004 use all 10 classes.
+    """
+    searched = search_dirs(data_dir, default_data_dir("cifar10"), keras_cache_dir())
+    folder = next((f for f in map(_cifar_folder, searched) if f), None)
+    source = folder
+    if folder is None and download:
+        from torchvision.datasets import CIFAR10
+
+        root = data_dir or default_data_dir("cifar10")
+        CIFAR10(root, train=True, download=True)
+        folder, source = _cifar_folder(root), f"torchvision download into {root} (MD5 verified)"
+    if folder is None:
+        raise not_found("cifar10", searched,
+                        "extract cifar-10-python.tar.gz "
+                        "(https://www.cs.toronto.edu/~kriz/cifar.html) into data_dir, "
+                        "or pass download=True (torchvision, MD5-checked)")
+    parts = [read_cifar_batch(os.path.join(folder, name)) for name in CIFAR10_TRAIN]
+    x_train = np.concatenate([p[0] for p in parts])
+    y_train = np.concatenate([p[1] for p in parts])
+    x_test, y_test = read_cifar_batch(os.path.join(folder, "test_batch"))
+    names = CIFAR10_CLASSES
+    meta = os.path.join(folder, "batches.meta")
+    if os.path.isfile(meta):
+        try:
+            with open(meta, "rb") as f:
+                label_names = pickle.load(f, encoding="bytes").get(b"label_names")
+            names = [n.decode() if isinstance(n, bytes) else str(n) for n in label_names]
+        except (pickle.UnpicklingError, EOFError, OSError, AttributeError, TypeError) as err:
+            raise corrupt(meta, "not CIFAR's batches.meta pickle", err) from err
+    if y_train.size and max(y_train.max(), y_test.max()) >= len(names):
+        raise corrupt(folder, f"labels exceed the {len(names)} class names")
+    return finish_images(x_train, y_train, x_test, y_test, names, source, classes, scale,
+                         flatten, one_hot)
+
+
+# -- Olivetti faces --------------------------------------------------------------------------
+def load_olivetti(data_dir: Optional[str] = None, download: bool = False,
+                  test_size: float = 0.3, seed: int = 0, stratify: bool = True,
+                  scale: bool = True, one_hot: bool = True,
+                  pca_components: Optional[int] = None, images: bool = False) -> ArraySplits:
+    """The Olivetti faces: 400 images of 64x64 of 40 people, 10 each (seed 000, problem 2.1).
+
+    The real loader is scikit-learn's ``fetch_olivetti_faces(data_home=data_dir,
+    download_if_missing=download)``: it reads ``olivetti.pkz`` from ``data_dir`` (default
+    scikit-learn's ``~/scikit_learn_data``) and, when downloading, checks the SHA-256 of the
+    original ``olivettifaces.mat``. Its pixels are float32 in [0, 1].
+
+    Args:
+        test_size, seed, stratify: the 70/30 split, ``train_test_split(test_size=0.3,
+            random_state=seed)``; ``stratify`` (project's choice, the document leaves it open)
+            keeps 7 faces of every person for training and 3 for test: 280 / 120.
+        scale: divide by the maximum pixel value of the training faces ("/max").
+        one_hot: float32 one-hot labels of the 40 people (the document's ``OneHotEncoder``,
+            for categorical cross-entropy); ``False`` gives integer labels.
+        pca_components: PCA features (10 and 20 in the document) fitted on the training faces
+            only; the fitted ``PCA`` is in ``info["pca"]``.
+        images: (N, 64, 64, 1) images for the CNN (``X.reshape(-1, 64, 64, 1)``) instead of
+            (N, 4096) vectors.
+    """
+    from sklearn.datasets import fetch_olivetti_faces, get_data_home
+
+    if pca_components and images:
+        raise DataError("pca_components and images=True exclude each other: PCA gives vectors")
+    home = get_data_home(data_home=data_dir)
+    try:
+        faces = fetch_olivetti_faces(data_home=data_dir, shuffle=False,
+                                     download_if_missing=download)
+    except OSError as err:
+        if "not found" in str(err).lower():
+            raise not_found("olivetti", [home],
+                            "pass download=True (scikit-learn's fetch_olivetti_faces, "
+                            "SHA-256-checked) or copy olivetti.pkz from a scikit_learn_data "
+                            "folder") from err
+        raise corrupt(os.path.join(home, "olivetti.pkz"), "unreadable", err) from err
+    except (ValueError, EOFError, KeyError, TypeError, IndexError, AttributeError,
+            pickle.UnpicklingError) as err:
+        raise corrupt(os.path.join(home, "olivetti.pkz"),
+                      "not scikit-learn's cache of 400 faces of 64x64", err) from err
+    x, y = faces.data.astype(np.float32), faces.target.astype(np.int64)
+    x_train, x_test, y_train, y_test = split(x, y, test_size, seed, stratify)
+    info = {"source": f"sklearn.datasets.fetch_olivetti_faces(data_home={home!r})",
+            "class_names": [f"person {i}" for i in range(40)], "image_shape": (64, 64)}
+    if scale:
+        top = float(x_train.max()) or 1.0
+        x_train, x_test, info["scale"] = x_train / top, x_test / top, top
+    if pca_components:
+        from sklearn.decomposition import PCA
+
+        info["pca"], x_train, x_test = fit_on_train(
+            PCA(n_components=int(pca_components), svd_solver="full"), x_train, x_test)
+    elif images:
+        x_train, x_test = x_train.reshape(-1, 64, 64, 1), x_test.reshape(-1, 64, 64, 1)
+    if one_hot:
+        y_train, y_test = to_one_hot(y_train, 40), to_one_hot(y_test, 40)
+    return ArraySplits(x_train, y_train, x_test, y_test, info=info)
+
+
+# -- DataModules -----------------------------------------------------------------------------
 class FashionMNISTDataModule(ArrayDataModule):
-    """Fashion-MNIST as :func:`load_fashion_mnist` returns it (seed 001; seed 000 problem 2)."""
+    """Fashion-MNIST as :func:`load_fashion_mnist` returns it (seeds 000-004)."""
 
     def __init__(self, data_dir: Optional[str] = None, download: bool = False,
-                 classes: Optional[list[int]] = None, **kwargs):
+                 classes: Optional[list[int]] = None, scale: bool = True, flatten: bool = False,
+                 one_hot: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self.data_dir, self.download, self.classes = data_dir, download, classes
+        self.options = dict(data_dir=data_dir, download=download, classes=classes, scale=scale,
+                            flatten=flatten, one_hot=one_hot)
 
     def load_splits(self) -> ArraySplits:
-        return load_fashion_mnist(self.data_dir, self.download, self.classes)
+        return load_fashion_mnist(**self.options)
+
+
+class MNISTDataModule(ArrayDataModule):
+    """MNIST as :func:`load_mnist` returns it; seed 002: ``flatten=True, one_hot=True,
+    val_split=0.2``."""
+
+    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
+                 classes: Optional[list[int]] = None, scale: bool = True, flatten: bool = False,
+                 one_hot: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.options = dict(data_dir=data_dir, download=download, classes=classes, scale=scale,
+                            flatten=flatten, one_hot=one_hot)
+
+    def load_splits(self) -> ArraySplits:
+        return load_mnist(**self.options)
+
+
+class CIFAR10DataModule(ArrayDataModule):
+    """CIFAR-10 as :func:`load_cifar10` returns it; seed 000: ``classes=[0, 2]``."""
+
+    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
+                 classes: Optional[list[int]] = None, scale: bool = True, flatten: bool = False,
+                 one_hot: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.options = dict(data_dir=data_dir, download=download, classes=classes, scale=scale,
+                            flatten=flatten, one_hot=one_hot)
+
+    def load_splits(self) -> ArraySplits:
+        return load_cifar10(**self.options)
+
+
+class OlivettiDataModule(ArrayDataModule):
+    """The Olivetti faces as :func:`load_olivetti` returns them: ``pca_components=10`` or
+    ``20`` for apa.olivetti_pca_mlp, ``images=True`` for apa.olivetti_cnn."""
+
+    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
+                 test_size: float = 0.3, split_seed: int = 0, stratify: bool = True,
+                 scale: bool = True, one_hot: bool = True, pca_components: Optional[int] = None,
+                 images: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.options = dict(data_dir=data_dir, download=download, test_size=test_size,
+                            seed=split_seed, stratify=stratify, scale=scale, one_hot=one_hot,
+                            pca_components=pca_components, images=images)
+
+    def load_splits(self) -> ArraySplits:
+        return load_olivetti(**self.options)
