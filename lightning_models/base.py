@@ -13,8 +13,13 @@ and ``fit`` do (PARITY.md sections 6-10):
 - ``predict`` returns probabilities (the output activation applied), like ``model.predict``;
 - ``self.history`` is a Keras-style History: ``model.history.history['val_loss']``.
 
-Epoch sums are accumulated as tensors on the device and read once per epoch, so a training step
-costs no host synchronisation and no logging call (see benchmarks/).
+Speed (benchmarks/README.md): the catalog's networks are so small that Lightning's per-batch
+machinery (hooks, closures, logging) would cost more than the arithmetic. So, like Keras'
+``compile(steps_per_execution=...)``, one Lightning training step runs up to
+``steps_per_execution`` optimiser steps (manual optimisation over ``dataloader_iter``). The
+batches, updates and epoch means are exactly those of one step per batch; only batch-level
+callbacks see groups of batches. Epoch sums are accumulated as tensors on the device and read
+once per epoch, so a step costs no host synchronisation and no logging call.
 """
 
 from __future__ import annotations
@@ -85,6 +90,9 @@ class KerasModule(pl.LightningModule):
         metrics: Keras metric names, e.g. ``['accuracy']``.
         output_activation: the activation of the output layer, applied by ``predict`` and folded
             into the loss; ``forward`` returns the values before it (logits).
+        steps_per_execution: optimiser steps (batches) per Lightning training step, as Keras'
+            ``compile`` argument of that name; results do not depend on it. The project's default
+            is 32 (Keras' is 1), see the module docstring.
     """
 
     #: ``(shape without batch)`` of one input; used for the summary's example input.
@@ -92,9 +100,13 @@ class KerasModule(pl.LightningModule):
 
     def __init__(self, loss: str, optimizer: str = "rmsprop", learning_rate: Optional[float] = None,
                  optimizer_options: Optional[dict] = None, metrics: Sequence[str] = (),
-                 output_activation: str = "linear"):
+                 output_activation: str = "linear", steps_per_execution: int = 32):
         super().__init__()
         self.save_hyperparameters()
+        self.automatic_optimization = False  # training_step runs the optimiser itself
+        if steps_per_execution < 1:
+            raise ValueError(f"steps_per_execution must be >= 1, got {steps_per_execution}")
+        self.steps_per_execution = steps_per_execution
         # Kept as attributes: LightningCLI stores only the subclass' own arguments in hparams.
         self.loss_name = loss
         self.optimizer_name = optimizer
@@ -151,12 +163,21 @@ class KerasModule(pl.LightningModule):
         return [METRICS[name](outputs, target) for name in self.metric_names]
 
     # -- Lightning steps ---------------------------------------------------------------------
-    def training_step(self, batch, batch_idx):
-        x, y = batch
-        logits = self(x)
-        loss = self.total_loss(logits, y)
-        self._train_means.update(loss, self._metric_values(logits, y), len(x))
-        return loss
+    def training_step(self, dataloader_iter):
+        """Keras' ``train_step`` for the next ``steps_per_execution`` batches: forward, loss
+        (+ regularisation), backward, optimiser step; the epoch means see pre-update losses."""
+        optimizer = self.optimizers()
+        for _ in range(self.steps_per_execution):
+            try:
+                (x, y), _, _ = next(dataloader_iter)
+            except StopIteration:
+                break
+            logits = self(x)
+            loss = self.total_loss(logits, y)
+            optimizer.zero_grad()
+            self.manual_backward(loss)
+            optimizer.step()
+            self._train_means.update(loss, self._metric_values(logits, y), len(x))
 
     def validation_step(self, batch, batch_idx):
         if self.trainer.sanity_checking:
@@ -184,7 +205,8 @@ class KerasModule(pl.LightningModule):
     def _log_means(self, means: dict, prefix: str) -> dict:
         logs = {prefix + k: v for k, v in means.items()}
         for key, value in logs.items():
-            self.log(key, value, prog_bar=key in ("loss", "val_loss", "accuracy", "val_accuracy"))
+            self.log(key, value, prog_bar=key in ("loss", "val_loss", "accuracy", "val_accuracy"),
+                     batch_size=1)  # already an epoch mean
         return logs
 
     def on_validation_epoch_end(self) -> None:

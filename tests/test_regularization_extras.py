@@ -70,7 +70,7 @@ def test_l1_l2_is_the_sum_of_l1_and_l2():
 
 @pytest.mark.parametrize("regularizer", ["l2", "l1", "l1_l2"])
 def test_lightning_loss_includes_the_penalty(regularizer):
-    """training_step's loss = data loss + penalty = Keras' ``evaluate`` loss, and the logged
+    """The training loss = data loss + penalty = Keras' ``evaluate`` loss, and the logged
     ``loss``/``val_loss`` of a fit (learning rate 0, one batch) are that same value."""
     keras_model, torch_model = _pair_with_random_weights(
         "slides.regularized_dense", dict(regularizer=regularizer), learning_rate=0.0)
@@ -83,7 +83,7 @@ def test_lightning_loss_includes_the_penalty(regularizer):
     with torch.no_grad():
         data_loss = float(torch_model.compute_loss(torch_model(xt), yt))
         penalty = float(torch_model.regularization_penalty())
-        step_loss = float(torch_model.training_step((xt, yt), 0))
+        step_loss = float(torch_model.total_loss(torch_model(xt), yt))  # what training_step minimises
     assert penalty > 0.05 * data_loss  # the penalty is not negligible here
     assert step_loss == pytest.approx(data_loss + penalty, rel=1e-6)
     assert step_loss == pytest.approx(keras_loss, rel=1e-5)
