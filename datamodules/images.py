@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
@@ -325,8 +325,10 @@ def load_olivetti(data_dir: Optional[str] = None, download: bool = False,
 
 
 # -- DataModules -----------------------------------------------------------------------------
-class FashionMNISTDataModule(ArrayDataModule):
-    """Fashion-MNIST as :func:`load_fashion_mnist` returns it (seeds 000-004)."""
+class _IdxImagesDataModule(ArrayDataModule):
+    """Shared options of the three image-classification datasets; ``loader`` reads the arrays."""
+
+    loader: Callable[..., ArraySplits]  # set by each subclass
 
     def __init__(self, data_dir: Optional[str] = None, download: bool = False,
                  classes: Optional[list[int]] = None, scale: bool = True, flatten: bool = False,
@@ -336,36 +338,26 @@ class FashionMNISTDataModule(ArrayDataModule):
                             flatten=flatten, one_hot=one_hot)
 
     def load_splits(self) -> ArraySplits:
-        return load_fashion_mnist(**self.options)
+        return self.loader(**self.options)
 
 
-class MNISTDataModule(ArrayDataModule):
+class FashionMNISTDataModule(_IdxImagesDataModule):
+    """Fashion-MNIST as :func:`load_fashion_mnist` returns it (seeds 000-004)."""
+
+    loader = staticmethod(load_fashion_mnist)
+
+
+class MNISTDataModule(_IdxImagesDataModule):
     """MNIST as :func:`load_mnist` returns it; seed 002: ``flatten=True, one_hot=True,
     val_split=0.2``."""
 
-    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
-                 classes: Optional[list[int]] = None, scale: bool = True, flatten: bool = False,
-                 one_hot: bool = False, **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(data_dir=data_dir, download=download, classes=classes, scale=scale,
-                            flatten=flatten, one_hot=one_hot)
-
-    def load_splits(self) -> ArraySplits:
-        return load_mnist(**self.options)
+    loader = staticmethod(load_mnist)
 
 
-class CIFAR10DataModule(ArrayDataModule):
+class CIFAR10DataModule(_IdxImagesDataModule):
     """CIFAR-10 as :func:`load_cifar10` returns it; seed 000: ``classes=[0, 2]``."""
 
-    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
-                 classes: Optional[list[int]] = None, scale: bool = True, flatten: bool = False,
-                 one_hot: bool = False, **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(data_dir=data_dir, download=download, classes=classes, scale=scale,
-                            flatten=flatten, one_hot=one_hot)
-
-    def load_splits(self) -> ArraySplits:
-        return load_cifar10(**self.options)
+    loader = staticmethod(load_cifar10)
 
 
 class OlivettiDataModule(ArrayDataModule):

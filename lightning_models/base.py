@@ -124,6 +124,11 @@ class KerasModule(pl.LightningModule):
         self._regularized: Optional[list] = None
 
     # -- what subclasses may override ---------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The logits. Most networks build ``self.net``, an ``nn.Sequential`` of the document's
+        layers in the document's order; networks with branches or sub-models override this."""
+        return self.net(x)
+
     def compute_loss(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The data term of the loss (Keras' ``loss``); override for a custom loss function."""
         return compute_loss(self.loss_name, logits, target, self.output_activation)

@@ -82,9 +82,6 @@ class _Cifar2Network(KerasModule):
                          output_activation="sigmoid")
         self.net = cifar2_conv_net(filters, n_conv, drop, l2, pooling)
 
-    def forward(self, x):
-        return self.net(x)
-
 
 #: Part b of the exercise: dropout from 0 to 0.8 in steps of 0.2; then dropout 0 + L2 and 0.8 + L2.
 CIFAR2_DROP_GRID = ([dict(drop=d) for d in (0.0, 0.2, 0.4, 0.6, 0.8)]
@@ -162,9 +159,6 @@ class OlivettiCNN(KerasModule):
             Dense(62 * 62 * filters, num_classes),  # softmax: in the loss and in predict
         )
 
-    def forward(self, x):
-        return self.net(x)
-
 
 @register("fp.conv_batchnorm")
 class ConvBatchNorm(KerasModule):
@@ -194,6 +188,3 @@ class ConvBatchNorm(KerasModule):
             Flatten(),
             Dense((height - 2) * (width - 2) * filters, num_classes),  # softmax: loss/predict
         )
-
-    def forward(self, x):
-        return self.net(x)

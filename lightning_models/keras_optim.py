@@ -23,7 +23,27 @@ KERAS_DEFAULTS: dict[str, dict] = {
 }
 
 
-class KerasAdam(Optimizer):
+class _ForeachOptimizer(Optimizer):
+    """Shared ``step``: per parameter group, the parameters that have gradients, updated with
+    ``torch._foreach_*`` kernels by :meth:`update` (Keras' ``update_step``)."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                self.update(group, params, [p.grad for p in params])
+        return loss
+
+    def update(self, group: dict, params: list, grads: list) -> None:
+        raise NotImplementedError
+
+
+class KerasAdam(_ForeachOptimizer):
     """``keras.optimizers.Adam``: ``p -= lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps)``.
 
     Epsilon is added to sqrt of the UNcorrected ``v`` (torch adds it to the corrected one).
@@ -35,35 +55,24 @@ class KerasAdam(Optimizer):
         defaults = dict(lr=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         super().__init__(params, defaults)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            grads = [p.grad for p in params]
-            for p in params:
-                if not self.state[p]:
-                    self.state[p]["m"] = torch.zeros_like(p)
-                    self.state[p]["v"] = torch.zeros_like(p)
-            ms = [self.state[p]["m"] for p in params]
-            vs = [self.state[p]["v"] for p in params]
-            group["step"] = t = group.get("step", 0) + 1
-            b1, b2 = group["beta_1"], group["beta_2"]
-            alpha = group["lr"] * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-            torch._foreach_lerp_(ms, grads, 1 - b1)
-            torch._foreach_lerp_(vs, torch._foreach_mul(grads, grads), 1 - b2)
-            denom = torch._foreach_sqrt(vs)
-            torch._foreach_add_(denom, group["epsilon"])
-            torch._foreach_addcdiv_(params, ms, denom, -alpha)
-        return loss
+    def update(self, group: dict, params: list, grads: list) -> None:
+        for p in params:
+            if not self.state[p]:
+                self.state[p]["m"] = torch.zeros_like(p)
+                self.state[p]["v"] = torch.zeros_like(p)
+        ms = [self.state[p]["m"] for p in params]
+        vs = [self.state[p]["v"] for p in params]
+        group["step"] = t = group.get("step", 0) + 1
+        b1, b2 = group["beta_1"], group["beta_2"]
+        alpha = group["lr"] * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        torch._foreach_lerp_(ms, grads, 1 - b1)
+        torch._foreach_lerp_(vs, torch._foreach_mul(grads, grads), 1 - b2)
+        denom = torch._foreach_sqrt(vs)
+        torch._foreach_add_(denom, group["epsilon"])
+        torch._foreach_addcdiv_(params, ms, denom, -alpha)
 
 
-class KerasRMSprop(Optimizer):
+class KerasRMSprop(_ForeachOptimizer):
     """``keras.optimizers.RMSprop``: ``v = rho*v + (1-rho)*g^2``; ``p -= lr*g / sqrt(v + eps)``.
 
     Epsilon sits INSIDE the square root (torch: outside). Supports Keras' ``momentum``
@@ -76,47 +85,36 @@ class KerasRMSprop(Optimizer):
                         centered=centered)
         super().__init__(params, defaults)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            grads = [p.grad for p in params]
-            rho, mu, centered = group["rho"], group["momentum"], group["centered"]
-            for p in params:
-                state = self.state[p]
-                if not state:
-                    state["v"] = torch.zeros_like(p)
-                    if mu > 0:
-                        state["mom"] = torch.zeros_like(p)
-                    if centered:
-                        state["avg_g"] = torch.zeros_like(p)
-            vs = [self.state[p]["v"] for p in params]
-            torch._foreach_mul_(vs, rho)
-            torch._foreach_add_(vs, torch._foreach_mul(torch._foreach_mul(grads, grads), 1 - rho))
-            if centered:
-                avgs = [self.state[p]["avg_g"] for p in params]
-                torch._foreach_mul_(avgs, rho)
-                torch._foreach_add_(avgs, torch._foreach_mul(grads, 1 - rho))
-                denom = torch._foreach_sub(vs, torch._foreach_mul(avgs, avgs))
-                torch._foreach_add_(denom, group["epsilon"])
-            else:
-                denom = torch._foreach_add(vs, group["epsilon"])
-            torch._foreach_sqrt_(denom)
-            increment = torch._foreach_div(torch._foreach_mul(grads, group["lr"]), denom)
-            if mu > 0:
-                moms = [self.state[p]["mom"] for p in params]
-                torch._foreach_mul_(moms, mu)
-                torch._foreach_add_(moms, increment)
-                torch._foreach_sub_(params, moms)
-            else:
-                torch._foreach_sub_(params, increment)
-        return loss
+    def update(self, group: dict, params: list, grads: list) -> None:
+        rho, mu, centered = group["rho"], group["momentum"], group["centered"]
+        for p in params:
+            state = self.state[p]
+            if not state:
+                state["v"] = torch.zeros_like(p)
+                if mu > 0:
+                    state["mom"] = torch.zeros_like(p)
+                if centered:
+                    state["avg_g"] = torch.zeros_like(p)
+        vs = [self.state[p]["v"] for p in params]
+        torch._foreach_mul_(vs, rho)
+        torch._foreach_add_(vs, torch._foreach_mul(torch._foreach_mul(grads, grads), 1 - rho))
+        if centered:
+            avgs = [self.state[p]["avg_g"] for p in params]
+            torch._foreach_mul_(avgs, rho)
+            torch._foreach_add_(avgs, torch._foreach_mul(grads, 1 - rho))
+            denom = torch._foreach_sub(vs, torch._foreach_mul(avgs, avgs))
+            torch._foreach_add_(denom, group["epsilon"])
+        else:
+            denom = torch._foreach_add(vs, group["epsilon"])
+        torch._foreach_sqrt_(denom)
+        increment = torch._foreach_div(torch._foreach_mul(grads, group["lr"]), denom)
+        if mu > 0:
+            moms = [self.state[p]["mom"] for p in params]
+            torch._foreach_mul_(moms, mu)
+            torch._foreach_add_(moms, increment)
+            torch._foreach_sub_(params, moms)
+        else:
+            torch._foreach_sub_(params, increment)
 
 
 def make_optimizer(name: str, params: Iterable, learning_rate: Optional[float] = None,

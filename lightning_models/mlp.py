@@ -42,9 +42,6 @@ class FashionMLP(KerasModule):
             Dense(units, num_classes),  # softmax: in the loss and in predict
         )
 
-    def forward(self, x):
-        return self.net(x)
-
 
 # ============================================================================================
 # Shared building blocks of the MLPs below
@@ -81,9 +78,6 @@ class SequentialMLP(KerasModule):
     """A network whose layers are ``self.net`` (an ``nn.Sequential`` returning logits)."""
 
     net: nn.Module
-
-    def forward(self, x):
-        return self.net(x)
 
 
 # ============================================================================================

@@ -74,9 +74,6 @@ class WagesLinear(KerasModule):
         self.input_shape = (input_dim,)
         self.net = dense_stack([input_dim, 1], kernel_regularizer="l2")
 
-    def forward(self, x):
-        return self.net(x)
-
 
 @register("apa.wages_mlp", grid=[dict(neurons=2 ** k) for k in range(5, 11)])
 class WagesMLP(KerasModule):
@@ -93,9 +90,6 @@ class WagesMLP(KerasModule):
                          learning_rate=learning_rate, metrics=["mean_squared_error"])
         self.input_shape = (input_dim,)
         self.net = dense_stack([input_dim, neurons, neurons // 2, 1], "relu", kernel_regularizer="l2")
-
-    def forward(self, x):
-        return self.net(x)
 
 
 def nllike(y_hat: torch.Tensor, y: torch.Tensor, per_sample: bool = False) -> torch.Tensor:
@@ -197,9 +191,6 @@ class NasdaqMLP(KerasModule):
         self.net = dense_stack([input_dim, *hidden, 1], activation,
                                kernel_regularizer={"l2": l2} if l2 else None)
 
-    def forward(self, x):
-        return self.net(x)
-
 
 def nasdaq_logreg(C: float = 1.0, max_iter: int = 1000, **options):
     """``apa.nasdaq_logreg`` (seed 000, problem 3 b): the logistic-regression baseline.
@@ -240,9 +231,6 @@ class GuideMLP(KerasModule):
                          learning_rate=learning_rate)
         self.input_shape = (input_dim,)
         self.net = dense_stack([input_dim, 128, 16, 2], "relu")
-
-    def forward(self, x):
-        return self.net(x)
 
 
 Targets = Union[torch.Tensor, Sequence[torch.Tensor]]

@@ -51,9 +51,6 @@ class _ImdbMLP(KerasModule):
         layers.append(Dense(units, 1))  # sigmoid: in the loss and in predict
         self.net = nn.Sequential(*layers)
 
-    def forward(self, x):
-        return self.net(x)
-
 
 @register("fp.imdb_mlp")
 class ImdbMLP(_ImdbMLP):
@@ -119,9 +116,6 @@ class FashionMLPDropout(KerasModule):
             Dense(units, num_classes),  # softmax: in the loss and in predict
         )
 
-    def forward(self, x):
-        return self.net(x)
-
 
 @register("fp.dense_batchnorm")
 class DenseBatchNorm(KerasModule):
@@ -146,9 +140,6 @@ class DenseBatchNorm(KerasModule):
             BatchNormalization(units),
             Dense(units, num_classes),  # project's head; softmax in the loss and in predict
         )
-
-    def forward(self, x):
-        return self.net(x)
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,9 +185,6 @@ class RegularizedDense(KerasModule):
             Dense(units, num_classes),  # project's head; softmax in the loss and in predict
         )
 
-    def forward(self, x):
-        return self.net(x)
-
 
 @register("slides.dropout_example")
 class DropoutExample(KerasModule):
@@ -214,9 +202,6 @@ class DropoutExample(KerasModule):
         super().__init__(loss="mean_squared_error", optimizer=optimizer,
                          learning_rate=learning_rate, output_activation="linear")
         self.net = nn.Sequential(Dense(3, 6), Dropout(dropout), Dense(6, 2))
-
-    def forward(self, x):
-        return self.net(x)
 
 
 @register("slides.early_stopping")
@@ -240,9 +225,6 @@ class EarlyStoppingMLP(KerasModule):
             Dense(input_dim, units, activation="relu"),
             Dense(units, num_classes),  # softmax: in the loss and in predict
         )
-
-    def forward(self, x):
-        return self.net(x)
 
 
 def document_early_stopping(**overrides) -> KerasEarlyStopping:

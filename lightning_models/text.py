@@ -57,9 +57,6 @@ class SentimentEmbeddingMLP(KerasModule):
         layers += [Flatten(), Dense(sequence_length * width, 1)]  # sigmoid: loss and predict
         self.net = nn.Sequential(*layers)
 
-    def forward(self, x):
-        return self.net(x)
-
     def random_input(self, n: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
         """Word ids in [0, nwords] (0 is the padding), as ``load_sentiment`` returns them."""
         return torch.randint(0, self.nwords + 1, (n, *self.input_shape), generator=generator)

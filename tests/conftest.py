@@ -25,5 +25,14 @@ def keras_seed(seed: int = 0) -> None:
     keras.utils.set_random_seed(seed)
 
 
+def transferred_pair(entry_id: str, seed: int = 0, **hparams):
+    """(Keras model, LightningModule in eval mode) of ``entry_id`` with the Keras weights copied in."""
+    keras_seed(seed)
+    keras_model = keras_reference.build(entry_id, **hparams)
+    torch_model = lightning_models.build(entry_id, **hparams)
+    keras_reference.transfer_weights(keras_model, torch_model)
+    return keras_model, torch_model.eval()
+
+
 def fashion_available() -> bool:
     return os.path.isfile("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")

@@ -13,17 +13,12 @@ import keras_reference
 import lightning_models
 from lightning_models.mlp import IRIS_DEFINITIONS, IRIS_VARIANTS
 
-from conftest import keras_seed
+from conftest import keras_seed, transferred_pair
 
 TOLERANCE = 1e-5
 
 
-def _pair(entry_id, seed=0, **hparams):
-    keras_seed(seed)
-    keras_model = keras_reference.build(entry_id, **hparams)
-    torch_model = lightning_models.build(entry_id, **hparams)
-    keras_reference.transfer_weights(keras_model, torch_model)
-    return keras_model, torch_model.eval()
+_pair = transferred_pair
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,17 +14,12 @@ from datamodules.arrays import TensorBatches
 from keras_reference.regression import nllike as keras_nllike
 from lightning_models.regression import SKLEARN_MODELS, nllike
 
-from conftest import keras_seed
+from conftest import transferred_pair
 
 TOLERANCE = 1e-6
 
 
-def _pair(entry_id, seed=0, **hparams):
-    keras_seed(seed)
-    keras_model = keras_reference.build(entry_id, **hparams)
-    torch_model = lightning_models.build(entry_id, **hparams)
-    keras_reference.transfer_weights(keras_model, torch_model)
-    return keras_model, torch_model.eval()
+_pair = transferred_pair
 
 
 def _relative(a, b):
