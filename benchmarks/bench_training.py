@@ -92,7 +92,17 @@ def run_keras(w, epochs):
     return time.perf_counter() - start, history.history["loss"][-1]
 
 
-RUNNERS = {"keras": run_keras, "lightning": run_lightning, "torch_loop": run_torch_loop}
+def run_lightning_nvml(w, epochs):
+    """The Lightning path with PYTORCH_NVML_BASED_CUDA_CHECK=1, the value importing lightning
+    sets (lightning_models keeps a value the user set, so setting it here measures its cost)."""
+    import os
+
+    os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"
+    return run_lightning(w, epochs)
+
+
+RUNNERS = {"keras": run_keras, "lightning": run_lightning, "torch_loop": run_torch_loop,
+           "lightning_nvml_check": run_lightning_nvml}
 
 
 def child(framework: str, workload: str, epochs: int) -> None:
