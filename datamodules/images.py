@@ -88,8 +88,11 @@ def select_classes(x: np.ndarray, y: np.ndarray, classes: Sequence[int]):
 
 def finish_images(x_train, y_train, x_test, y_test, names: Sequence[str], source: str,
                   classes: Optional[Sequence[int]] = None, scale: bool = True,
-                  flatten: bool = False, one_hot: bool = False) -> ArraySplits:
-    """Class subset (relabelled), /255 scaling, flattening and one-hot labels, in that order."""
+                  flatten: bool = False, one_hot: bool = False,
+                  channel_axis: bool = False) -> ArraySplits:
+    """Class subset (relabelled), /255 scaling, flattening and one-hot labels, in that order.
+    ``channel_axis`` gives grey images a trailing channel, ``X.reshape(-1, 28, 28, 1)`` as the
+    documents do before a Conv2D (colour images already have one)."""
     y_train = np.asarray(y_train).reshape(-1).astype(np.int64)
     y_test = np.asarray(y_test).reshape(-1).astype(np.int64)
     names = list(names)
@@ -106,6 +109,8 @@ def finish_images(x_train, y_train, x_test, y_test, names: Sequence[str], source
     if flatten:
         x_train = x_train.reshape(len(x_train), -1)
         x_test = x_test.reshape(len(x_test), -1)
+    elif channel_axis and x_train.ndim == 3:
+        x_train, x_test = x_train[..., None], x_test[..., None]
     if one_hot:
         y_train, y_test = to_one_hot(y_train, len(names)), to_one_hot(y_test, len(names))
     return ArraySplits(x_train, y_train, x_test, y_test,
@@ -141,7 +146,8 @@ def _idx_dataset(name: str, data_dir: Optional[str], download: bool, known: Sequ
 # -- Fashion-MNIST ---------------------------------------------------------------------------
 def load_fashion_mnist(data_dir: Optional[str] = None, download: bool = False,
                        classes: Optional[Sequence[int]] = None, scale: bool = True,
-                       flatten: bool = False, one_hot: bool = False) -> ArraySplits:
+                       flatten: bool = False, one_hot: bool = False,
+                       channel_axis: bool = False) -> ArraySplits:
     """Fashion-MNIST, 60000 train / 10000 test images of 28x28 (seeds 000, 001, 002, 003, 004).
 
     Sources: ``data_dir`` (the four ``*-ubyte[.gz]`` files, also torchvision's
@@ -163,13 +169,14 @@ def load_fashion_mnist(data_dir: Optional[str] = None, download: bool = False,
         how="run `apt-get install dataset-fashion-mnist`, put the four *-ubyte.gz files "
             "in data_dir, or pass download=True (torchvision, MD5-checked)")
     return finish_images(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"],
-                         FASHION_CLASSES, source, classes, scale, flatten, one_hot)
+                         FASHION_CLASSES, source, classes, scale, flatten, one_hot, channel_axis)
 
 
 # -- MNIST -----------------------------------------------------------------------------------
 def load_mnist(data_dir: Optional[str] = None, download: bool = False,
                classes: Optional[Sequence[int]] = None, scale: bool = True,
-               flatten: bool = False, one_hot: bool = False) -> ArraySplits:
+               flatten: bool = False, one_hot: bool = False,
+               channel_axis: bool = False) -> ArraySplits:
     """MNIST digits, 60000 train / 10000 test images of 28x28 (seed 002).
 
     Sources: ``data_dir`` (the four IDX files, ``.gz`` or not, also torchvision's
@@ -185,7 +192,7 @@ def load_mnist(data_dir: Optional[str] = None, download: bool = False,
         how="put the four MNIST *-ubyte.gz files (or Keras' mnist.npz) in data_dir, "
             "or pass download=True (torchvision, MD5-checked)")
     return finish_images(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"],
-                         MNIST_CLASSES, source, classes, scale, flatten, one_hot)
+                         MNIST_CLASSES, source, classes, scale, flatten, one_hot, channel_axis)
 
 
 # -- CIFAR-10 --------------------------------------------------------------------------------
@@ -220,7 +227,8 @@ def _cifar_folder(directory: str) -> Optional[str]:
 
 def load_cifar10(data_dir: Optional[str] = None, download: bool = False,
                  classes: Optional[Sequence[int]] = None, scale: bool = True,
-                 flatten: bool = False, one_hot: bool = False) -> ArraySplits:
+                 flatten: bool = False, one_hot: bool = False,
+                 channel_axis: bool = False) -> ArraySplits:
     """CIFAR-10, 50000 train / 10000 test colour images (N, 32, 32, 3) (seeds 000 and 004).
 
     Sources: the python-pickle batches (``data_batch_1..5``, ``test_batch``, ``batches.meta``)
@@ -259,7 +267,7 @@ def load_cifar10(data_dir: Optional[str] = None, download: bool = False,
     if y_train.size and max(y_train.max(), y_test.max()) >= len(names):
         raise corrupt(folder, f"labels exceed the {len(names)} class names")
     return finish_images(x_train, y_train, x_test, y_test, names, source, classes, scale,
-                         flatten, one_hot)
+                         flatten, one_hot, channel_axis)
 
 
 # -- Olivetti faces --------------------------------------------------------------------------
@@ -332,10 +340,10 @@ class _IdxImagesDataModule(ArrayDataModule):
 
     def __init__(self, data_dir: Optional[str] = None, download: bool = False,
                  classes: Optional[list[int]] = None, scale: bool = True, flatten: bool = False,
-                 one_hot: bool = False, **kwargs):
+                 one_hot: bool = False, channel_axis: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.options = dict(data_dir=data_dir, download=download, classes=classes, scale=scale,
-                            flatten=flatten, one_hot=one_hot)
+                            flatten=flatten, one_hot=one_hot, channel_axis=channel_axis)
 
     def load_splits(self) -> ArraySplits:
         return self.loader(**self.options)

@@ -25,6 +25,7 @@ once per epoch, so a step costs no host synchronisation and no logging call.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Optional, Sequence
 
 import lightning.pytorch as pl
@@ -33,6 +34,11 @@ import torch
 from .keras_layers import get_activation, keras_param_count, regularized_layers
 from .keras_losses import METRICS, compute_loss
 from .keras_optim import make_optimizer
+
+
+# training_step takes `dataloader_iter` on purpose (steps_per_execution, see above) and consumes
+# exactly that many batches per call; Lightning's "experimental" notes about it are not news here.
+warnings.filterwarnings("ignore", message=".*`dataloader_iter`.*")
 
 
 class NonFiniteLossError(FloatingPointError):

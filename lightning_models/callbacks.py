@@ -6,6 +6,8 @@ Both run at the end of each epoch after validation, as Keras' ``on_epoch_end`` (
   "no improvement" and a missing monitor only warns, as in Keras; ``restore_best_weights``
   restores the best epoch's weights when training ends, even if it never stopped early.
 - :class:`KerasModelCheckpoint`: ``save_best_only`` / ``save_weights_only`` as Keras'.
+- :class:`WeightHistograms`: Keras' ``TensorBoard(histogram_freq=1)`` weight histograms
+  (seed 003), written through the run's TensorBoardLogger.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import os
 from typing import Optional
 
 import lightning.pytorch as pl
-from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from lightning.pytorch.loggers import TensorBoardLogger
 
 _MAXIMISED = ("acc", "auc", "precision", "recall")
 
@@ -99,3 +102,20 @@ class KerasModelCheckpoint(ModelCheckpoint):
                          mode=keras_mode(monitor, mode), save_top_k=1,
                          save_weights_only=save_weights_only, verbose=verbose,
                          save_on_train_epoch_end=True, enable_version_counter=False)
+
+
+class WeightHistograms(Callback):
+    """Every ``histogram_freq`` epochs, a TensorBoard histogram of each weight, named
+    ``<layer>/<weight>`` (Keras' ``TensorBoard(histogram_freq=...)``). Needs a TensorBoardLogger."""
+
+    def __init__(self, histogram_freq: int = 1):
+        self.histogram_freq = histogram_freq
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        epoch = trainer.current_epoch
+        if not self.histogram_freq or (epoch + 1) % self.histogram_freq:
+            return
+        for logger in trainer.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                for name, weight in pl_module.named_parameters():
+                    logger.experiment.add_histogram(name.replace(".", "/"), weight.detach().cpu(), epoch)

@@ -40,7 +40,6 @@ SKIPPED = {
     "apa.guide_two_branch": "the Keras guide's two-output Input(256) example: no data",
     # Needs a change outside configs/: FashionMNISTDataModule yields (N, 28, 28) images and has
     # no option for the channel axis the (28, 28, 1) input of this network needs.
-    "fp.conv_batchnorm": "needs (N, 28, 28, 1) Fashion-MNIST; the DataModule has no channel axis",
 }
 
 #: History keys of one epoch: the document's metrics, with val_ twins where it validates.
@@ -67,6 +66,7 @@ EXPECTED_KEYS = {
     "fp.imdb_mlp_l2": ["loss", "acc", "val_loss", "val_acc"],
     "fp.imdb_mlp_dropout": ["loss", "acc", "val_loss", "val_acc"],
     "fp.fashion_mlp_dropout": WITH_VAL,
+    "fp.conv_batchnorm": WITH_VAL,
     "fp.dense_batchnorm": WITH_VAL,
     "slides.iris_mlp": ["loss", "accuracy"],
     "slides.optdigits_mlp": ["loss", "accuracy"],
@@ -78,6 +78,7 @@ EXPECTED_KEYS = {
 }
 
 FASHION = {"apa.fashion3_mlp", "apa.fashion3_mlp_2d", "fp.fashion_mlp", "fp.fashion_mlp_dropout",
+           "fp.conv_batchnorm",
            "slides.fashion_mlp"}
 #: Configs that train on fixtures: id -> the fixture writer's dataset name.
 FIXTURE_DATA = {

@@ -31,6 +31,14 @@ def test_optdigits_standin_is_sklearn_digits():
     assert "STAND-IN" in s.info["source"]
 
 
+
+@needs_fashion
+def test_fashion_mnist_channel_axis_for_conv_nets():
+    """fp.conv_batchnorm's input: X.reshape(-1, 28, 28, 1), the same pixels."""
+    plain, with_axis = load("fashion_mnist"), load("fashion_mnist", channel_axis=True)
+    assert with_axis.x_train.shape == (60000, 28, 28, 1) and with_axis.x_test.shape == (10000, 28, 28, 1)
+    np.testing.assert_array_equal(with_axis.x_test[..., 0], plain.x_test)
+
 @needs_fashion
 def test_fashion_mnist_real_sizes_and_three_class_subset():
     full = load("fashion_mnist", scale=False)

@@ -122,3 +122,21 @@ def test_summary_command_prints_both_tables_and_parity():
     assert out.stdout.count("Total params: 101,770") == 2
     figure = float(out.stdout.rsplit("=", 1)[1])
     assert figure <= 1e-5
+
+
+def test_weight_histograms_reach_tensorboard(tmp_path):
+    """Keras' TensorBoard(histogram_freq=1): one histogram per weight per epoch."""
+    from lightning.pytorch.loggers import TensorBoardLogger
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from lightning_models import WeightHistograms
+
+    model = lightning_models.build("apa.autoencoder")
+    logger = TensorBoardLogger(str(tmp_path), name="ae")
+    fit(model, _digits_ae_data(), epochs=2, callbacks=[WeightHistograms(1)], logger=logger)
+    events = EventAccumulator(logger.log_dir, size_guidance={"histograms": 0})
+    events.Reload()
+    tags = events.Tags()["histograms"]
+    assert sorted(tags) == sorted(name.replace(".", "/") for name, _ in model.named_parameters())
+    assert [e.step for e in events.Histograms("encoder/0/weight")] == [0, 1]
+    assert "loss" in events.Tags()["scalars"]
