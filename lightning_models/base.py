@@ -167,6 +167,15 @@ class KerasModule(pl.LightningModule):
     def total_loss(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return self.compute_loss(logits, target) + self.regularization_penalty()
 
+    def check_input(self, x: torch.Tensor) -> None:
+        """A clear error for data of the wrong shape (instead of a matmul size mismatch)."""
+        if self.input_shape and tuple(x.shape[1:]) != tuple(self.input_shape):
+            raise ValueError(
+                f"{getattr(self, 'catalog_id', type(self).__name__)} expects inputs of shape "
+                f"{tuple(self.input_shape)} per sample, got {tuple(x.shape[1:])}: check the data "
+                "(e.g. its flatten/channel_axis/pca_components options) or the model's input "
+                "hyperparameters (input_dim, input_size...)")
+
     def _metric_values(self, logits: torch.Tensor, target: torch.Tensor) -> list:
         if not self.metric_names:
             return []
@@ -183,6 +192,7 @@ class KerasModule(pl.LightningModule):
                 (x, y), _, _ = next(dataloader_iter)
             except StopIteration:
                 break
+            self.check_input(x)
             logits = self(x)
             loss = self.total_loss(logits, y)
             optimizer.zero_grad()
@@ -194,6 +204,7 @@ class KerasModule(pl.LightningModule):
         if self.trainer.sanity_checking:
             return
         x, y = batch
+        self.check_input(x)
         logits = self(x)
         self._val_means.update(self.total_loss(logits, y), self._metric_values(logits, y), len(x))
 

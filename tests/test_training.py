@@ -140,3 +140,13 @@ def test_weight_histograms_reach_tensorboard(tmp_path):
     assert sorted(tags) == sorted(name.replace(".", "/") for name, _ in model.named_parameters())
     assert [e.step for e in events.Histograms("encoder/0/weight")] == [0, 1]
     assert "loss" in events.Tags()["scalars"]
+
+
+def test_wrong_input_shape_is_reported_clearly():
+    model = lightning_models.build("apa.autoencoder")  # 64 inputs
+    dm = datamodules.FashionMNISTDataModule(batch_size=32) if os.path.isdir(
+        "/usr/share/datasets/fashion-mnist") else None
+    if dm is None:
+        pytest.skip("Fashion-MNIST not installed")
+    with pytest.raises(ValueError, match=r"apa.autoencoder expects inputs of shape \(64,\) per sample, got \(28, 28\)"):
+        fit(model, dm, epochs=1, limit_train_batches=1)
