@@ -8,12 +8,14 @@ Both run at the end of each epoch after validation, as Keras' ``on_epoch_end`` (
 - :class:`KerasModelCheckpoint`: ``save_best_only`` / ``save_weights_only`` as Keras'.
 - :class:`WeightHistograms`: Keras' ``TensorBoard(histogram_freq=1)`` weight histograms
   (seed 003), written through the run's TensorBoardLogger.
+- :class:`KerasProgress`: one line per epoch like ``fit(verbose=2)``.
 """
 
 from __future__ import annotations
 
 import copy
 import os
+import time
 from typing import Optional
 
 import lightning.pytorch as pl
@@ -119,3 +121,36 @@ class WeightHistograms(Callback):
             if isinstance(logger, TensorBoardLogger):
                 for name, weight in pl_module.named_parameters():
                     logger.experiment.add_histogram(name.replace(".", "/"), weight.detach().cpu(), epoch)
+
+
+class KerasProgress(Callback):
+    """Prints ``Epoch 5/5 - 4s - loss: 0.2956 - accuracy: 0.8906 - val_loss: ...`` every
+    ``every_n_epochs`` epochs and at the end, as Keras' ``fit(verbose=2)`` does every epoch.
+
+    It reads the module's History, which is complete only after the module's own epoch end (it
+    runs after this callback's), so each line is printed when the next epoch starts."""
+
+    def __init__(self, every_n_epochs: int = 1):
+        self.every_n_epochs = max(1, every_n_epochs)
+        self._printed = 0
+        self._started = time.perf_counter()
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._printed = len(pl_module.history.epoch)
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._flush(trainer, pl_module, final=False)
+        self._started = time.perf_counter()
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._flush(trainer, pl_module, final=True)
+
+    def _flush(self, trainer: pl.Trainer, pl_module: pl.LightningModule, final: bool) -> None:
+        history = pl_module.history
+        for i in range(self._printed, len(history.epoch)):
+            epoch = history.epoch[i] + 1
+            if epoch % self.every_n_epochs == 0 or (final and i == len(history.epoch) - 1):
+                values = " - ".join(f"{k}: {v[i]:.4f}" for k, v in history.history.items())
+                print(f"Epoch {epoch}/{trainer.max_epochs} - "
+                      f"{time.perf_counter() - self._started:.1f}s - {values}", flush=True)
+        self._printed = len(history.epoch)

@@ -150,3 +150,15 @@ def test_wrong_input_shape_is_reported_clearly():
         pytest.skip("Fashion-MNIST not installed")
     with pytest.raises(ValueError, match=r"apa.autoencoder expects inputs of shape \(64,\) per sample, got \(28, 28\)"):
         fit(model, dm, epochs=1, limit_train_batches=1)
+
+
+def test_keras_progress_prints_the_history_like_fit_verbose_2(capsys):
+    from lightning_models import KerasProgress
+
+    model = lightning_models.build("apa.autoencoder")
+    history = fit(model, _digits_ae_data(validate_on_test=True), epochs=3,
+                  callbacks=[KerasProgress(every_n_epochs=2)])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Epoch ")]
+    assert [line.split(" - ")[0] for line in lines] == ["Epoch 2/3", "Epoch 3/3"]
+    assert lines[1].endswith(f"loss: {history.history['loss'][2]:.4f} - "
+                             f"val_loss: {history.history['val_loss'][2]:.4f}")
