@@ -38,7 +38,7 @@ def _arrays(w):
     return x, y
 
 
-def run_lightning(w, epochs):
+def run_lightning(w, epochs, steps_per_execution=32):
     import torch  # noqa: F401
     import lightning_models
     from datamodules import DATAMODULES
@@ -46,6 +46,7 @@ def run_lightning(w, epochs):
 
     torch.manual_seed(0)
     model = lightning_models.build(w["entry"], **w["hparams"])
+    model.steps_per_execution = steps_per_execution
     dm = DATAMODULES[w["dataset"]](batch_size=w["batch_size"], targets=w["targets"], **w["options"])
     dm.setup("fit")
     start = time.perf_counter()
@@ -101,8 +102,14 @@ def run_lightning_nvml(w, epochs):
     return run_lightning(w, epochs)
 
 
+def run_lightning_one_batch_per_step(w, epochs):
+    """The Lightning path with steps_per_execution=1: one Lightning training step per batch."""
+    return run_lightning(w, epochs, steps_per_execution=1)
+
+
 RUNNERS = {"keras": run_keras, "lightning": run_lightning, "torch_loop": run_torch_loop,
-           "lightning_nvml_check": run_lightning_nvml}
+           "lightning_nvml_check": run_lightning_nvml,
+           "lightning_steps_per_execution_1": run_lightning_one_batch_per_step}
 
 
 def child(framework: str, workload: str, epochs: int) -> None:

@@ -6,6 +6,8 @@
 
 import os as _os
 
+# TensorBoard imports tensorflow when it is installed; keep its C++ start-up chatter quiet.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 _user_nvml_setting = _os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK")
 
 import lightning  # noqa: E402  (sets PYTORCH_NVML_BASED_CUDA_CHECK=1 on import)

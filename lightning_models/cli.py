@@ -28,6 +28,15 @@ class KerasCLI(LightningCLI):
                          subclass_mode_data=True, trainer_defaults=TRAINER_DEFAULTS,
                          save_config_kwargs={"overwrite": True}, args=args, **kwargs)
 
+    def add_arguments_to_parser(self, parser) -> None:
+        parser.add_argument("--steps_per_execution", type=int, default=32,
+                            help="optimiser steps per Lightning training step, as Keras' compile "
+                                 "argument (results do not depend on it; 1 = one batch per step)")
+
+    def instantiate_classes(self) -> None:
+        super().instantiate_classes()
+        self.model.steps_per_execution = self._get(self.config, "steps_per_execution")
+
 
 def main(argv=None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)

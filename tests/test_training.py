@@ -162,3 +162,19 @@ def test_keras_progress_prints_the_history_like_fit_verbose_2(capsys):
     assert [line.split(" - ")[0] for line in lines] == ["Epoch 2/3", "Epoch 3/3"]
     assert lines[1].endswith(f"loss: {history.history['loss'][2]:.4f} - "
                              f"val_loss: {history.history['val_loss'][2]:.4f}")
+
+
+def test_steps_per_execution_does_not_change_training():
+    """One Lightning step per batch (1) or per 32 batches (the default): same updates."""
+    from lightning_models.cli import KerasCLI
+
+    cli = KerasCLI(args=["--config", os.path.join(ROOT, "configs", "apa.autoencoder.yaml"),
+                         "--steps_per_execution", "1"], run=False)
+    assert cli.model.steps_per_execution == 1
+    histories = []
+    for steps in (1, 32):
+        torch.manual_seed(0)
+        model = lightning_models.build("apa.autoencoder")
+        model.steps_per_execution = steps
+        histories.append(fit(model, _digits_ae_data(seed=3), epochs=3).history["loss"])
+    assert histories[0] == pytest.approx(histories[1], rel=1e-6)
