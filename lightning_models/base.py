@@ -189,9 +189,12 @@ class KerasModule(pl.LightningModule):
         optimizer = self.optimizers()
         for _ in range(self.steps_per_execution):
             try:
-                (x, y), _, _ = next(dataloader_iter)
+                batch, _, _ = next(dataloader_iter)
             except StopIteration:
                 break
+            if batch[0].device != self.device:  # this step flavour leaves the transfer to us
+                batch = self.trainer.strategy.batch_to_device(batch)
+            x, y = batch
             self.check_input(x)
             logits = self(x)
             loss = self.total_loss(logits, y)
