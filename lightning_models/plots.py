@@ -1,0 +1,56 @@
+"""The documents' plots, for a Keras History and a Lightning one alike.
+
+The exercises plot ``history.history['loss']`` against ``['val_loss']`` (and the accuracies) per
+epoch, and 2-D codes coloured by class (autoencoder encoder, the 2-unit projection of
+apa.fashion3_mlp_2d, PCA). Both functions take plain arrays or either framework's History, so a
+reader can put the two frameworks' curves side by side.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # files, not windows: works on servers and in tests
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def plot_history(history, title: str = "", path: Optional[str] = None):
+    """One panel per metric (``loss``, ``accuracy``...), training and ``val_`` curves per epoch.
+
+    ``history`` is a ``keras.callbacks.History``, a :class:`~lightning_models.base.History` or
+    their ``.history`` dict. Returns the figure; saves it when ``path`` is given.
+    """
+    logs = getattr(history, "history", history)
+    metrics = [k for k in logs if not k.startswith("val_")]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+    for ax, name in zip(axes[0], metrics):
+        epochs = np.arange(1, len(logs[name]) + 1)
+        ax.plot(epochs, logs[name], label=name)
+        if "val_" + name in logs:
+            ax.plot(epochs, logs["val_" + name], label="val_" + name)
+        ax.set_xlabel("epoch")
+        ax.set_title(name)
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    if path:
+        fig.savefig(path, dpi=100)
+    return fig
+
+
+def plot_codes(codes: np.ndarray, labels: Sequence[int], title: str = "", path: Optional[str] = None):
+    """A 2-D scatter of ``codes`` (N, 2) coloured by ``labels`` (encoder outputs, projections, PCA)."""
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(f"plot_codes needs (N, 2) codes, got {codes.shape}")
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    points = ax.scatter(codes[:, 0], codes[:, 1], c=np.asarray(labels), cmap="tab10", s=6)
+    fig.colorbar(points, ax=ax)
+    ax.set_title(title)
+    fig.tight_layout()
+    if path:
+        fig.savefig(path, dpi=100)
+    return fig
