@@ -8,7 +8,8 @@ Feeding (DESIGN.md, "Fast small-model training"): the networks of the catalog ar
 per-step cost of a ``DataLoader`` with a per-sample ``__getitem__`` and ``collate`` dominates.
 :class:`TensorBatches` keeps the whole split as tensors, permutes it once per epoch with its own
 ``torch.Generator`` (the global RNG, and so dropout, is left untouched) and yields contiguous
-slices, exactly like Keras' array adapter (``batch_size`` default 32, last partial batch kept).
+slices, like Keras' array adapter (``batch_size`` default 32, last partial batch kept; here
+``batch_size=None`` means one full batch, where Keras' ``None`` means 32).
 On a GPU the tensors are moved to the device once, when they fit.
 """
 
@@ -134,6 +135,7 @@ class ArrayDataModule(pl.LightningDataModule):
         self.device_max_bytes = device_max_bytes
         self.splits: Optional[ArraySplits] = None
         self._tensors: dict = {}
+        self._device_copies: dict = {}
         self._generator = torch.Generator().manual_seed(seed)
 
     # -- to be implemented by each dataset -------------------------------------------------
@@ -152,11 +154,14 @@ class ArrayDataModule(pl.LightningDataModule):
                 y_train=clean.get("train", splits.x_train),
                 y_val=None if splits.x_val is None else clean.get("val", splits.x_val),
                 y_test=None if splits.x_test is None else clean.get("test", splits.x_test))
+        if splits.x_val is not None and (self.val_split or self.validate_on_test):
+            raise DataError(f"{type(self).__name__} has its own validation split "
+                            f"({len(splits.x_val)} rows): drop val_split/validate_on_test")
         if self.val_split:
             x_tr, y_tr, x_va, y_va = keras_validation_split(splits.x_train, splits.y_train,
                                                             self.val_split)
             splits = dataclasses.replace(splits, x_train=x_tr, y_train=y_tr, x_val=x_va, y_val=y_va)
-        elif splits.x_val is None and self.validate_on_test:
+        elif self.validate_on_test:
             splits = dataclasses.replace(splits, x_val=splits.x_test, y_val=splits.y_test)
         self.splits = splits
         for name in ("train", "val", "test"):
@@ -165,15 +170,29 @@ class ArrayDataModule(pl.LightningDataModule):
                 self._tensors[name] = [_as_tensor(x), _as_tensor(getattr(splits, "y_" + name))]
 
     def _on_device(self, name: str) -> list:
+        """The split's tensors on the trainer's accelerator when all splits fit in
+        ``device_max_bytes`` there (copied once per device); else the CPU tensors, and the
+        training step moves each batch."""
         tensors = self._tensors[name]
         trainer = getattr(self, "trainer", None)
         device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
-        if device.type != "cpu" and tensors[0].device != device:
-            nbytes = sum(t.numel() * t.element_size() for t in tensors)
-            if nbytes <= self.device_max_bytes:
-                tensors = [t.to(device) for t in tensors]
-                self._tensors[name] = tensors
-        return tensors
+        if device.type == "cpu":
+            return tensors
+        total = sum(t.numel() * t.element_size() for split in self._tensors.values() for t in split)
+        if total > self.device_max_bytes:
+            return tensors
+        key = (name, str(device))
+        if key not in self._device_copies:
+            self._device_copies[key] = [t.to(device) for t in tensors]
+        return self._device_copies[key]
+
+    # -- the shuffling generator is part of a checkpoint, so a resumed run continues exactly ---
+    def state_dict(self) -> dict:
+        return {"shuffle_generator": self._generator.get_state()}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        if "shuffle_generator" in state_dict:
+            self._generator.set_state(state_dict["shuffle_generator"])
 
     def _batches(self, name: str, shuffle: bool) -> TensorBatches:
         if name not in self._tensors:

@@ -1,5 +1,5 @@
 """The two economic tables of seed 000 that come from the course library ``apafib``: wages
-(regression, problem 2.2) and NASDAQ stock prices (classification, problem 3.3).
+(regression, individual problem 2) and NASDAQ stock prices (classification, individual problem 3).
 
 The real source is ``apafib.load_wages()`` / ``apafib.load_NASDAQ()``, which download from
 the course's web server (no checksums) and run only with ``download=True``; the table they
@@ -82,7 +82,7 @@ def load_wages_table(data_dir: Optional[str] = None, download: bool = False,
 def load_wages(data_dir: Optional[str] = None, download: bool = False, source: str = "apafib",
                path: Optional[str] = None, test_size: float = 0.3, seed: int = 0,
                scaler: Optional[str] = "minmax", scale_target: bool = False) -> ArraySplits:
-    """Predict ``wage`` from the other (socioeconomic) variables (seed 000, problem 2.2:
+    """Predict ``wage`` from the other (socioeconomic) variables (seed 000, individual problem 2:
     apa.wages_linear, apa.wages_mlp, apa.wages_gaussian_nll).
 
     Preprocessing: columns holding the log of the target (``lwage``...) are dropped, text
@@ -218,7 +218,7 @@ def load_nasdaq(data_dir: Optional[str] = None, download: bool = False, source: 
                 label: str = "price", ticker: Optional[str] = None, window: int = 3,
                 train_days: int = 1000, scale: bool = True,
                 days: Optional[int] = 1258) -> ArraySplits:
-    """NASDAQ windows for "did the stock go up?" (seed 000, problem 3.3: apa.nasdaq_logreg,
+    """NASDAQ windows for "did the stock go up?" (seed 000, individual problem 3: apa.nasdaq_logreg,
     apa.nasdaq_mlp).
 
     The first ``train_days`` days (1000) train, the rest test; every variable min-max scaled to

@@ -278,7 +278,7 @@ def load_olivetti(data_dir: Optional[str] = None, download: bool = False,
     """The Olivetti faces: 400 images of 64x64 of 40 people, 10 each (seed 000, problem 2.1).
 
     The real loader is scikit-learn's ``fetch_olivetti_faces(data_home=data_dir,
-    download_if_missing=download)``: it reads ``olivetti.pkz`` from ``data_dir`` (default
+    download_if_missing=download)``: it reads ``olivetti_py3.pkz`` from ``data_dir`` (default
     scikit-learn's ``~/scikit_learn_data``) and, when downloading, checks the SHA-256 of the
     original ``olivettifaces.mat``. Its pixels are float32 in [0, 1].
 
@@ -306,12 +306,12 @@ def load_olivetti(data_dir: Optional[str] = None, download: bool = False,
         if "not found" in str(err).lower():
             raise not_found("olivetti", [home],
                             "pass download=True (scikit-learn's fetch_olivetti_faces, "
-                            "SHA-256-checked) or copy olivetti.pkz from a scikit_learn_data "
+                            "SHA-256-checked) or copy olivetti_py3.pkz from a scikit_learn_data "
                             "folder") from err
-        raise corrupt(os.path.join(home, "olivetti.pkz"), "unreadable", err) from err
+        raise corrupt(os.path.join(home, "olivetti_py3.pkz"), "unreadable", err) from err
     except (ValueError, EOFError, KeyError, TypeError, IndexError, AttributeError,
             pickle.UnpicklingError) as err:
-        raise corrupt(os.path.join(home, "olivetti.pkz"),
+        raise corrupt(os.path.join(home, "olivetti_py3.pkz"),
                       "not scikit-learn's cache of 400 faces of 64x64", err) from err
     x, y = faces.data.astype(np.float32), faces.target.astype(np.int64)
     x_train, x_test, y_train, y_test = split(x, y, test_size, seed, stratify)

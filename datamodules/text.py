@@ -187,7 +187,7 @@ def load_airline_sentiment(data_dir: Optional[str] = None, download: bool = Fals
                            path: Optional[str] = None, nwords: int = 500,
                            train_size: float = 0.8,
                            shuffle_seed: Optional[int] = None) -> ArraySplits:
-    """US airline tweets as word ids, negative vs positive+neutral (seed 000, problem 3.4).
+    """US airline tweets as word ids, negative vs positive+neutral (seed 000, individual problem 4).
 
     Labels as apafib codes them: negative = 0, positive or neutral = 1. Inputs: int64 word ids
     in 1..nwords, zero-left-padded to the longest tweet (the documents' ``nwords`` are 500, 1500

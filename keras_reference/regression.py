@@ -1,5 +1,6 @@
 """Keras originals of the regression networks and small MLPs of seed 000 (Lightning versions:
-lightning_models/regression.py): wages (problem 2), NASDAQ (problem 3), the Keras guide (3.1).
+lightning_models/regression.py): wages (individual problem 2), NASDAQ (individual problem 3),
+the Keras guide (3.1).
 
 ``apa.nasdaq_logreg`` is a scikit-learn model in both frameworks:
 :func:`lightning_models.regression.nasdaq_logreg` (no Keras builder).
@@ -24,7 +25,7 @@ from .registry import register
 @register("apa.wages_linear")
 def wages_linear(input_dim: int = WAGES_FEATURES, optimizer: str = "adam",
                  learning_rate: Optional[float] = None) -> keras.Model:
-    """Seed 000, problem 2 b): ridge regression as a one-unit Dense layer.
+    """Seed 000, individual problem 2 b): ridge regression as a one-unit Dense layer.
 
     Fixed for Keras 3: ``keras.Input(shape=(X_train.shape[1]))`` -> ``shape=(input_dim,)`` and
     ``metrics='mean_squared_error'`` -> ``['mean_squared_error']`` (PARITY.md s.12).
@@ -42,7 +43,7 @@ def wages_linear(input_dim: int = WAGES_FEATURES, optimizer: str = "adam",
 @register("apa.wages_mlp")
 def wages_mlp(neurons: int = 64, input_dim: int = WAGES_FEATURES, optimizer: str = "adam",
               learning_rate: Optional[float] = None) -> keras.Model:
-    """Seed 000, problem 2 b): two ReLU layers (n, n//2) and a linear output, all with L2.
+    """Seed 000, individual problem 2 b): two ReLU layers (n, n//2) and a linear output, all with L2.
 
     The document's listing stops before ``compile``; "the same training as the previous model"
     is compiled here as :func:`wages_linear`. ``neurons`` 32..1024; default 64 (project's choice).
@@ -76,7 +77,7 @@ def nllike(y, y_hat):
 @register("apa.wages_gaussian_nll")
 def wages_gaussian_nll(neurons: int = 64, input_dim: int = WAGES_FEATURES,
                        optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
-    """Seed 000, problem 2 c): shared layer, a mean branch and a log-variance branch.
+    """Seed 000, individual problem 2 c): shared layer, a mean branch and a log-variance branch.
 
     Fixed for Keras 3: ``shape=(input_dim,)`` and ``metrics=[nllike]`` (a bare function raises,
     like a bare string; PARITY.md s.12). The two branches are also returned as sub-models
@@ -111,7 +112,7 @@ def wages_gaussian_nll(neurons: int = 64, input_dim: int = WAGES_FEATURES,
 def nasdaq_mlp(hidden: Sequence[int] = (64,), activation: str = "relu", l2: float = 0.0,
                input_dim: int = NASDAQ_FEATURES, optimizer: str = "adam",
                learning_rate: Optional[float] = None) -> keras.Model:
-    """Seed 000, problem 3 c): the document leaves the MLP open (Bayesian search over its
+    """Seed 000, individual problem 3 c): the document leaves the MLP open (Bayesian search over its
     hyperparameters); this one is the project's choice: ``Dense(h, activation)`` per entry of
     ``hidden``, then ``Dense(1, sigmoid)``, every kernel with ``L2(l2)`` when ``l2 > 0``;
     binary cross-entropy, Adam, accuracy. 45 inputs = 3-day windows x 15 variables.

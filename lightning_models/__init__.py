@@ -12,13 +12,15 @@ _user_nvml_setting = _os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK")
 
 import lightning  # noqa: E402  (sets PYTORCH_NVML_BASED_CUDA_CHECK=1 on import)
 
-# Importing lightning sets PYTORCH_NVML_BASED_CUDA_CHECK=1; on a CUDA build of torch without a
-# GPU every `torch.cuda.is_available()` (called by optimisers and the loop) then probes the NVIDIA
-# driver. Restore the user's setting (default: off). Measured in benchmarks/README.md.
-if _user_nvml_setting is None:
-    _os.environ.pop("PYTORCH_NVML_BASED_CUDA_CHECK", None)
-else:
-    _os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = _user_nvml_setting
+# Importing lightning sets PYTORCH_NVML_BASED_CUDA_CHECK=1, so that `torch.cuda.is_available()`
+# asks NVML instead of initialising CUDA (which matters before forking). On a machine without an
+# NVIDIA driver each such call then costs ~32 us instead of ~1 us (README, "Speed"): there,
+# restore the user's setting. With a GPU present, Lightning's setting stays.
+if not _os.path.exists("/dev/nvidiactl"):
+    if _user_nvml_setting is None:
+        _os.environ.pop("PYTORCH_NVML_BASED_CUDA_CHECK", None)
+    else:
+        _os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = _user_nvml_setting
 
 from .base import History, KerasModule, NonFiniteLossError  # noqa: E402
 from .callbacks import KerasEarlyStopping, KerasModelCheckpoint, KerasProgress, WeightHistograms  # noqa: E402

@@ -187,7 +187,10 @@ class KerasModule(pl.LightningModule):
         """Keras' ``train_step`` for the next ``steps_per_execution`` batches: forward, loss
         (+ regularisation), backward, optimiser step; the epoch means see pre-update losses."""
         optimizer = self.optimizers()
+        max_steps = self.trainer.max_steps
         for _ in range(self.steps_per_execution):
+            if 0 <= max_steps <= self.trainer.global_step:  # Trainer(max_steps=...) counts batches
+                break
             try:
                 batch, _, _ = next(dataloader_iter)
             except StopIteration:
@@ -217,6 +220,29 @@ class KerasModule(pl.LightningModule):
     def predict_step(self, batch, batch_idx, dataloader_idx=0):
         x = batch[0] if isinstance(batch, (list, tuple)) else batch
         return self.outputs(self(x))
+
+    # -- fit start: a new History per fit (as Keras' fit returns one), resumes keep theirs ------
+    def on_fit_start(self) -> None:
+        if self.trainer.world_size > 1:
+            raise RuntimeError("the in-memory batches (datamodules.TensorBatches) feed one device: "
+                               "train with devices=1")
+        if self.trainer.ckpt_path is None:
+            self.history = History()
+
+    def on_train_start(self) -> None:
+        # A resumed run restores the optimiser's saved learning rate; an explicit one wins, so
+        # `--ckpt_path last --model.init_args.learning_rate 1e-4` really lowers it.
+        if self.learning_rate is not None:
+            for optimizer in self.trainer.optimizers:
+                for group in optimizer.param_groups:
+                    group["lr"] = self.learning_rate
+
+    def load_weights(self, path: str) -> "KerasModule":
+        """Keras' ``model.load_weights``: the weights of a Lightning checkpoint (e.g. the best one
+        saved by :class:`~.callbacks.KerasModelCheckpoint`), loaded in place."""
+        checkpoint = torch.load(path, map_location=self.device, weights_only=False)
+        self.load_state_dict(checkpoint["state_dict"])
+        return self
 
     # -- epoch ends: Keras' logs and History -------------------------------------------------
     def on_train_epoch_start(self) -> None:

@@ -13,7 +13,6 @@ Both run at the end of each epoch after validation, as Keras' ``on_epoch_end`` (
 
 from __future__ import annotations
 
-import copy
 import os
 import time
 from typing import Optional
@@ -54,6 +53,7 @@ class KerasEarlyStopping(EarlyStopping):
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.current_epoch == 0:  # a fresh fit (not a resumed one) starts afresh, as Keras'
             self._seen_first, self.best_weights, self.best_epoch = False, None, None
+            self.wait_count, self.stopped_epoch = 0, 0
 
     def _evaluate_stopping_criteria(self, current):
         # Keras' best starts as None: the FIRST value is always the best so far, even NaN (after
@@ -73,15 +73,18 @@ class KerasEarlyStopping(EarlyStopping):
         if self._improved:
             self.best_epoch = trainer.current_epoch
             if self.restore_best_weights:
-                self.best_weights = copy.deepcopy(pl_module.state_dict())
+                self.best_weights = {k: v.detach().to("cpu", copy=True)
+                                     for k, v in pl_module.state_dict().items()}
 
-    def state_dict(self) -> dict:
-        return {**super().state_dict(), "seen_first": self._seen_first, "best_epoch": self.best_epoch}
+    def state_dict(self) -> dict:  # the best weights travel in checkpoints: resumes restore them
+        return {**super().state_dict(), "seen_first": self._seen_first,
+                "best_epoch": self.best_epoch, "best_weights": self.best_weights}
 
     def load_state_dict(self, state_dict: dict) -> None:
         super().load_state_dict(state_dict)
         self._seen_first = state_dict.get("seen_first", True)
         self.best_epoch = state_dict.get("best_epoch")
+        self.best_weights = state_dict.get("best_weights")
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.restore_best_weights and self.best_weights is not None:

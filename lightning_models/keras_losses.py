@@ -33,12 +33,14 @@ def _match_rank(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def keras_ce_on_probs(probs: torch.Tensor, target: torch.Tensor, sparse: bool) -> torch.Tensor:
-    """Keras cross-entropy on plain probabilities: normalise, clip to [eps, 1-eps], -sum y log p."""
-    probs = probs / probs.sum(-1, keepdim=True)
-    logp = probs.clamp(EPSILON, 1 - EPSILON).log()
+    """Keras cross-entropy on plain probabilities (keras/src/backend/tensorflow/nn.py).
+
+    Categorical: normalise, clip to [eps, 1-eps], ``-sum y log p``. Sparse: clip, log, then
+    ``sparse_softmax_cross_entropy_with_logits`` of those logs (which re-normalises)."""
     if sparse:
-        return F.nll_loss(logp, target.long().view(-1))
-    return -(target * logp).sum(-1).mean()
+        return F.cross_entropy(probs.clamp(EPSILON, 1 - EPSILON).log(), target.long().view(-1))
+    probs = probs / probs.sum(-1, keepdim=True)
+    return -(target * probs.clamp(EPSILON, 1 - EPSILON).log()).sum(-1).mean()
 
 
 def keras_bce_on_probs(probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

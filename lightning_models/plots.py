@@ -27,17 +27,22 @@ def plot_history(history, title: str = "", path: Optional[str] = None):
     metrics = [k for k in logs if not k.startswith("val_")]
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
     for ax, name in zip(axes[0], metrics):
-        epochs = np.arange(1, len(logs[name]) + 1)
-        ax.plot(epochs, logs[name], label=name)
+        ax.plot(np.arange(1, len(logs[name]) + 1), logs[name], label=name)
         if "val_" + name in logs:
-            ax.plot(epochs, logs["val_" + name], label="val_" + name)
+            ax.plot(np.arange(1, len(logs["val_" + name]) + 1), logs["val_" + name], label="val_" + name)
         ax.set_xlabel("epoch")
         ax.set_title(name)
         ax.legend()
     fig.suptitle(title)
+    return _finish(fig, path)
+
+
+def _finish(fig, path: Optional[str]):
+    """Save to ``path`` if given and close the figure (a sweep draws hundreds); returns it."""
     fig.tight_layout()
     if path:
         fig.savefig(path, dpi=100)
+    plt.close(fig)
     return fig
 
 
@@ -50,7 +55,4 @@ def plot_codes(codes: np.ndarray, labels: Sequence[int], title: str = "", path: 
     points = ax.scatter(codes[:, 0], codes[:, 1], c=np.asarray(labels), cmap="tab10", s=6)
     fig.colorbar(points, ax=ax)
     ax.set_title(title)
-    fig.tight_layout()
-    if path:
-        fig.savefig(path, dpi=100)
-    return fig
+    return _finish(fig, path)

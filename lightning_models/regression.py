@@ -1,5 +1,5 @@
-"""Regression networks and small MLPs of seed 000: wages (problem 2), NASDAQ (problem 3) and the
-two examples of the Keras guide (chapter 3.1).
+"""Regression networks and small MLPs of seed 000: wages (individual problem 2), NASDAQ
+(individual problem 3) and the two examples of the Keras guide (chapter 3.1).
 
 The Keras original of each class is the function of the same catalog id in
 :mod:`keras_reference.regression`:
@@ -59,7 +59,7 @@ def dense_stack(sizes: Sequence[int], activation: str = "relu",
 # ------------------------------------------------------------------------------------------
 @register("apa.wages_linear")
 class WagesLinear(KerasModule):
-    """Seed 000, problem 2 b): ``Input(d) -> Dense(1, linear, kernel_regularizer='l2')``.
+    """Seed 000, individual problem 2 b): ``Input(d) -> Dense(1, linear, kernel_regularizer='l2')``.
 
     Ridge regression as a one-layer perceptron, compiled as the document: Adam, MSE and the
     metric ``'mean_squared_error'``; trained with batch 64 for 150 epochs. ``input_dim``
@@ -77,7 +77,7 @@ class WagesLinear(KerasModule):
 
 @register("apa.wages_mlp", grid=[dict(neurons=2 ** k) for k in range(5, 11)])
 class WagesMLP(KerasModule):
-    """Seed 000, problem 2 b): ``Dense(n, relu) -> Dense(n//2, relu) -> Dense(1, linear)``,
+    """Seed 000, individual problem 2 b): ``Dense(n, relu) -> Dense(n//2, relu) -> Dense(1, linear)``,
     every layer with ``kernel_regularizer='l2'``; trained like :class:`WagesLinear`.
 
     The document sweeps ``neurons`` over the powers of 2 from 32 to 1024 (the grid); the
@@ -118,7 +118,7 @@ METRICS.setdefault("nllike", lambda outputs, target: nllike(outputs, target, per
 
 @register("apa.wages_gaussian_nll", grid=[dict(neurons=2 ** k) for k in range(5, 11)])
 class WagesGaussianNLL(KerasModule):
-    """Seed 000, problem 2 c): a shared ``Dense(n, relu)`` and two branches
+    """Seed 000, individual problem 2 c): a shared ``Dense(n, relu)`` and two branches
     ``Dense(n//2, relu) -> Dense(1, linear)``, one for the mean and one for the log-variance,
     concatenated into ``(N, 2)``; every layer with ``kernel_regularizer='l2'``.
 
@@ -171,7 +171,7 @@ class WagesGaussianNLL(KerasModule):
                                   dict(hidden=[16, 16, 16], activation="sigmoid", l2=0.01,
                                        learning_rate=0.01)])
 class NasdaqMLP(KerasModule):
-    """Seed 000, problem 3 c): an MLP classifying whether Google's price (or volume) goes up.
+    """Seed 000, individual problem 3 c): an MLP classifying whether Google's price (or volume) goes up.
 
     The document leaves the network open (hidden sizes, activation, learning rate and
     regularisation chosen by Bayesian search); this architecture is the project's choice:
@@ -193,7 +193,7 @@ class NasdaqMLP(KerasModule):
 
 
 def nasdaq_logreg(C: float = 1.0, max_iter: int = 1000, **options):
-    """``apa.nasdaq_logreg`` (seed 000, problem 3 b): the logistic-regression baseline.
+    """``apa.nasdaq_logreg`` (seed 000, individual problem 3 b): the logistic-regression baseline.
 
     It stays a scikit-learn model in both "frameworks": ``LogisticRegression(C=C)`` on the
     MinMax-scaled windows; the document searches its hyperparameters (mainly ``C``, see

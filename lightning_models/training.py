@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 import lightning.pytorch as pl
+from lightning.pytorch.callbacks import ModelCheckpoint
 
 from .base import History, KerasModule
 
@@ -25,9 +26,11 @@ TRAINER_DEFAULTS = {
 
 def keras_trainer(epochs: int, callbacks: Iterable = (), **trainer_kwargs) -> pl.Trainer:
     """A ``Trainer`` for ``epochs`` epochs with the project's defaults; ``trainer_kwargs`` override."""
-    options = {**TRAINER_DEFAULTS, "max_epochs": epochs, "callbacks": list(callbacks),
+    callbacks = list(callbacks)
+    options = {**TRAINER_DEFAULTS, "max_epochs": epochs, "callbacks": callbacks,
                "enable_progress_bar": False, "enable_model_summary": False, "logger": False,
-               "enable_checkpointing": False, **trainer_kwargs}
+               "enable_checkpointing": any(isinstance(c, ModelCheckpoint) for c in callbacks),
+               **trainer_kwargs}
     return pl.Trainer(**options)
 
 

@@ -197,3 +197,16 @@ def test_keras_default_hyperparameters():
         assert group["lr"] == pytest.approx(config["learning_rate"])
     assert make_optimizer("rmsprop", p).param_groups[0]["rho"] == keras.optimizers.RMSprop().rho
     assert make_optimizer("adam", p).param_groups[0]["epsilon"] == keras.optimizers.Adam().epsilon
+
+
+@pytest.mark.parametrize("activation", ["linear", "sigmoid", "relu"])
+def test_sparse_crossentropy_on_non_softmax_outputs(rng, activation):
+    """Keras: clip, log, then a softmax cross-entropy of those logs (no normalisation first)."""
+    import keras
+
+    z = rng.normal(0, 2, size=(64, 4)).astype(np.float32)
+    y = rng.integers(0, 4, size=64)
+    out = {"linear": z, "sigmoid": _sigmoid(z), "relu": np.maximum(z, 0)}[activation].astype(np.float32)
+    expected = float(keras.losses.SparseCategoricalCrossentropy()(y, out))
+    got = compute_loss("sparse_categorical_crossentropy", torch.from_numpy(z), torch.from_numpy(y), activation)
+    assert abs(got.item() - expected) <= 1e-5

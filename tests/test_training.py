@@ -178,3 +178,71 @@ def test_steps_per_execution_does_not_change_training():
         model.steps_per_execution = steps
         histories.append(fit(model, _digits_ae_data(seed=3), epochs=3).history["loss"])
     assert histories[0] == pytest.approx(histories[1], rel=1e-6)
+
+
+def test_resumed_run_continues_exactly_like_an_uninterrupted_one(tmp_path):
+    """Weights, optimiser state, the shuffling generator and the History travel in checkpoints."""
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    torch.manual_seed(0)
+    straight = lightning_models.build("apa.autoencoder")
+    twin = lightning_models.build("apa.autoencoder")
+    twin.load_state_dict(straight.state_dict())
+    full = fit(straight, _digits_ae_data(seed=5), epochs=4).history["loss"]
+
+    checkpoint = ModelCheckpoint(dirpath=str(tmp_path), save_last=True)
+    fit(twin, _digits_ae_data(seed=5), epochs=2, callbacks=[checkpoint])
+    resumed_model = lightning_models.build("apa.autoencoder")
+    resumed = fit(resumed_model, _digits_ae_data(seed=5), epochs=4,
+                  ckpt_path=str(tmp_path / "last.ckpt"))
+    assert resumed.epoch == [0, 1, 2, 3]
+    assert resumed.history["loss"] == pytest.approx(full, rel=1e-6)
+
+
+def test_a_lower_learning_rate_given_on_resume_is_used(tmp_path):
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    model = lightning_models.build("apa.autoencoder", learning_rate=0.01)
+    fit(model, _digits_ae_data(), epochs=1, callbacks=[ModelCheckpoint(dirpath=str(tmp_path), save_last=True)])
+    resumed = lightning_models.build("apa.autoencoder", learning_rate=1e-4)
+    fit(resumed, _digits_ae_data(), epochs=2, ckpt_path=str(tmp_path / "last.ckpt"))
+    assert resumed.trainer.optimizers[0].param_groups[0]["lr"] == 1e-4
+
+
+def test_each_fit_returns_a_new_history_and_max_steps_counts_batches():
+    model = lightning_models.build("apa.autoencoder")
+    fit(model, _digits_ae_data(), epochs=2)
+    assert fit(model, _digits_ae_data(), epochs=1).epoch == [0]
+    model = lightning_models.build("apa.autoencoder")
+    fit(model, _digits_ae_data(), epochs=10, max_steps=3)
+    assert model.trainer.global_step == 3
+
+
+def test_best_checkpoint_through_the_python_api_and_load_weights(tmp_path):
+    """The documents' callbacks=[early, ckpt], then model.load_weights(best)."""
+    from lightning_models import KerasEarlyStopping, KerasModelCheckpoint
+
+    torch.manual_seed(0)
+    model = lightning_models.build("apa.autoencoder", optimizer="sgd", learning_rate=0.5)
+    ckpt = KerasModelCheckpoint(str(tmp_path / "best.weights.h5"), monitor="val_loss",
+                                save_best_only=True, save_weights_only=True)
+    history = fit(model, _digits_ae_data(validate_on_test=True), epochs=6,
+                  callbacks=[KerasEarlyStopping(patience=2), ckpt])
+    best_epoch = int(np.argmin(history.history["val_loss"]))
+    fresh = lightning_models.build("apa.autoencoder", optimizer="sgd", learning_rate=0.5)
+    fresh.load_weights(str(tmp_path / "best.ckpt"))
+    dm = _digits_ae_data(validate_on_test=True)
+    x_test = torch.from_numpy(dm.splits.x_test)
+    with torch.no_grad():
+        mse = torch.mean((fresh.predict_step(x_test, 0) - x_test) ** 2).item()
+    assert mse == pytest.approx(history.history["val_loss"][best_epoch], rel=1e-5)
+
+
+def test_val_split_on_data_with_its_own_validation_is_refused():
+    class WithVal(datamodules.ArrayDataModule):
+        def load_splits(self):
+            x = np.zeros((10, 2), np.float32)
+            return datamodules.ArraySplits(x, x, x_val=x[:2], y_val=x[:2])
+
+    with pytest.raises(datamodules.DataError, match="its own validation split"):
+        WithVal(val_split=0.2).setup("fit")
