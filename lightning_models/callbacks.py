@@ -93,7 +93,9 @@ class KerasEarlyStopping(EarlyStopping):
 
 class KerasModelCheckpoint(ModelCheckpoint):
     """``keras.callbacks.ModelCheckpoint(filepath, monitor, save_best_only, save_weights_only,
-    mode)``: ``filepath`` names the file (extension replaced by ``.ckpt``)."""
+    mode)``: ``filepath`` names the file (extension replaced by ``.ckpt``). A template such as
+    ``"model-{epoch:02d}"`` keeps one file per epoch, as in Keras, but Lightning's ``epoch``
+    counts from 0 (Keras' from 1). Load a file with ``model.load_weights(path)``."""
 
     def __init__(self, filepath: str = "checkpoints/model", monitor: str = "val_loss",
                  verbose: bool = False, save_best_only: bool = False,
@@ -102,11 +104,13 @@ class KerasModelCheckpoint(ModelCheckpoint):
         for ext in (".weights.h5", ".keras", ".h5", ".ckpt"):
             if filename.endswith(ext):
                 filename = filename[: -len(ext)]
+        per_epoch_files = "{" in filename and not save_best_only
         super().__init__(dirpath=dirpath or None, filename=filename,
                          monitor=monitor if save_best_only else None,
-                         mode=keras_mode(monitor, mode), save_top_k=1,
+                         mode=keras_mode(monitor, mode), save_top_k=-1 if per_epoch_files else 1,
                          save_weights_only=save_weights_only, verbose=verbose,
-                         save_on_train_epoch_end=True, enable_version_counter=False)
+                         save_on_train_epoch_end=True, enable_version_counter=False,
+                         auto_insert_metric_name=False)
 
 
 class WeightHistograms(Callback):

@@ -188,6 +188,8 @@ class BatchNormalization(nn.Module):
         self.register_buffer("moving_variance", torch.ones(num_features))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() not in (2, 4):  # Keras normalises the LAST axis; here dim 1 of (N, C) / NCHW
+            raise ValueError(f"BatchNormalization takes (N, C) or (N, C, H, W) inputs, got {tuple(x.shape)}")
         if self.training:
             dims = [0] + list(range(2, x.dim()))
             mean = x.mean(dims)

@@ -246,3 +246,11 @@ def test_val_split_on_data_with_its_own_validation_is_refused():
 
     with pytest.raises(datamodules.DataError, match="its own validation split"):
         WithVal(val_split=0.2).setup("fit")
+
+
+def test_keras_checkpoint_with_an_epoch_template_keeps_one_file_per_epoch(tmp_path):
+    from lightning_models import KerasModelCheckpoint
+
+    ckpt = KerasModelCheckpoint(str(tmp_path / "model-{epoch:02d}.keras"))
+    fit(lightning_models.build("apa.autoencoder"), _digits_ae_data(), epochs=3, callbacks=[ckpt])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model-00.ckpt", "model-01.ckpt", "model-02.ckpt"]
