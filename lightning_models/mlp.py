@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 from torch import nn
 
 from .base import KerasModule
-from .keras_layers import Activation, ChannelsFirst, Dense, Flatten
+from .keras_layers import Activation, ChannelsFirst, Dense, Flatten, RegularizerSpec
 from .registry import register
 
 
@@ -47,12 +47,13 @@ class FashionMLP(KerasModule):
 # Shared building blocks of the MLPs below
 # ============================================================================================
 def dense_stack(input_shape: Sequence[int], hidden_units: Sequence[int],
-                activation: Optional[str]) -> tuple[list[nn.Module], int]:
+                activation: Optional[str],
+                kernel_regularizer: RegularizerSpec = None) -> tuple[list[nn.Module], int]:
     """``[Flatten] -> Dense(u, activation) for u in hidden_units``; the layers and the last width.
 
     A ``Flatten`` (Keras' order) is put first when the input is not a vector; a channels-last
     image ``(H, W, C)`` first goes through ``ChannelsFirst``, as in every CNN here, because this
-    project's ``Flatten`` reads 4-D tensors as NCHW.
+    project's ``Flatten`` reads 4-D tensors as NCHW. Every Dense carries ``kernel_regularizer``.
     """
     layers: list[nn.Module] = []
     if len(input_shape) == 3:
@@ -61,23 +62,18 @@ def dense_stack(input_shape: Sequence[int], hidden_units: Sequence[int],
         layers.append(Flatten())
     width = math.prod(input_shape)
     for units in hidden_units:
-        layers.append(Dense(width, units, activation=activation))
+        layers.append(Dense(width, units, activation=activation, kernel_regularizer=kernel_regularizer))
         width = units
     return layers, width
 
 
 def mlp(input_shape: Sequence[int], hidden_units: Sequence[int], activation: Optional[str],
-        outputs: int) -> nn.Sequential:
+        outputs: int, kernel_regularizer: RegularizerSpec = None) -> nn.Sequential:
     """``[Flatten] -> Dense(u, activation)... -> Dense(outputs)``: an MLP returning logits (the
-    output activation is the model's ``output_activation``, applied in the loss and predict)."""
-    layers, width = dense_stack(input_shape, hidden_units, activation)
-    return nn.Sequential(*layers, Dense(width, outputs))
-
-
-class SequentialMLP(KerasModule):
-    """A network whose layers are ``self.net`` (an ``nn.Sequential`` returning logits)."""
-
-    net: nn.Module
+    output activation is the model's ``output_activation``, applied in the loss and predict).
+    ``kernel_regularizer`` goes on every Dense, the output one included (as the wages listings)."""
+    layers, width = dense_stack(input_shape, hidden_units, activation, kernel_regularizer)
+    return nn.Sequential(*layers, Dense(width, outputs, kernel_regularizer=kernel_regularizer))
 
 
 # ============================================================================================
@@ -91,7 +87,7 @@ FASHION3_GRID = [dict(NN1=nn1, NN2=nn2, activation=act)
 
 
 @register("apa.fashion3_mlp", grid=FASHION3_GRID)
-class Fashion3MLP(SequentialMLP):
+class Fashion3MLP(KerasModule):
     """Seed 000, problem 2b: ``Input(28, 28) -> Flatten -> Dense(NN1, act) -> Dense(NN2, act)
     -> Dense(3, softmax)``; ``adam``, ``sparse_categorical_crossentropy``, ``accuracy``, with
     the test set as ``validation_data``.
@@ -144,7 +140,7 @@ class Fashion3MLP2D(KerasModule):
 # ============================================================================================
 @register("apa.olivetti_pca_mlp", grid=[dict(input_size=k, neurons=n)
                                         for k in (10, 20) for n in (25, 50, 75, 100)])
-class OlivettiPCAMLP(SequentialMLP):
+class OlivettiPCAMLP(KerasModule):
     """Seed 000 (Olivetti faces, part b): ``Input(INPUT_SIZE) -> Dense(NEURONS, relu) ->
     Dense(40, softmax)`` on the first 10 or 20 PCA components of the faces.
 
@@ -167,7 +163,7 @@ class OlivettiPCAMLP(SequentialMLP):
 # Seed 001: the vocational unit's networks
 # ============================================================================================
 @register("fp.shipping_dnn")
-class ShippingDNN(SequentialMLP):
+class ShippingDNN(KerasModule):
     """Seed 001 (E-commerce shipping): ``Input(18) -> Dense(128, tanh) -> Dense(320, tanh) ->
     Dense(512, tanh) -> Dense(320, tanh) -> Dense(128, tanh) -> Dense(1, sigmoid)``.
 
@@ -186,7 +182,7 @@ class ShippingDNN(SequentialMLP):
 
 
 @register("fp.perceptron")
-class Perceptron(SequentialMLP):
+class Perceptron(KerasModule):
     """Seed 001 (the perceptron): ``Dense(units=1, input_shape=[3])``, 3 weights + 1 bias = 4
     parameters, no activation.
 
@@ -203,7 +199,7 @@ class Perceptron(SequentialMLP):
 
 
 @register("fp.dense_pair")
-class DensePair(SequentialMLP):
+class DensePair(KerasModule):
     """Seed 001 (the Dense layer): ``Dense(32, relu, input_shape=(12,)) -> Dense(32)``, 12 inputs
     and two layers of 32 neurons, the second without activation.
 
@@ -220,7 +216,7 @@ class DensePair(SequentialMLP):
 
 
 @register("fp.flatten_binary")
-class FlattenBinary(SequentialMLP):
+class FlattenBinary(KerasModule):
     """Seed 001 (the Flatten layer): ``Flatten(input_shape=(12, 12)) -> Dense(64, relu) ->
     Dense(1, sigmoid)``; 144 inputs after flattening.
 
@@ -238,7 +234,7 @@ class FlattenBinary(SequentialMLP):
 
 
 @register("fp.fruit_mlp")
-class FruitMLP(SequentialMLP):
+class FruitMLP(KerasModule):
     """Seed 001 (self-assessment, four fruits): ``Flatten(input_shape=(28, 28)) -> Dense(128,
     relu) -> Dense(4, softmax)``, the blanks filled as the document's hint says.
 
@@ -261,7 +257,7 @@ class FruitMLP(SequentialMLP):
 @register("master.mnist_mlp", grid=[dict(hidden_units=(128,)), dict(hidden_units=(512,)),
                                     dict(hidden_units=(256, 128)), dict(optimizer="adam"),
                                     dict(optimizer="sgd")])
-class MnistMLP(SequentialMLP):
+class MnistMLP(KerasModule):
     """Seed 002: ``Input(784) -> Dense(256, relu) -> Dense(10, softmax)`` on flattened MNIST
     scaled to [0, 1]; ``rmsprop``, ``categorical_crossentropy`` on one-hot labels, ``accuracy``;
     10 epochs, batch 128, ``validation_split=0.2``.
@@ -345,7 +341,7 @@ class IrisMLP(KerasModule):
 
 
 @register("slides.optdigits_mlp", grid=[dict(hidden_units=(32,)), dict(hidden_units=(128,))])
-class OptdigitsMLP(SequentialMLP):
+class OptdigitsMLP(KerasModule):
     """Seed 004 (handwritten digits, "optdigits" 8x8): an MLP on the 64 pixel counts with 10
     softmax outputs and one-hot targets; the slides compare full-batch with mini-batches of 150.
 
@@ -364,7 +360,7 @@ class OptdigitsMLP(SequentialMLP):
 
 
 @register("slides.sonar_mlp")
-class SonarMLP(SequentialMLP):
+class SonarMLP(KerasModule):
     """Seed 004 ("Roca o mina"): a binary MLP on the 60 sonar energies, Mine vs Rock, 70/30.
 
     The slides leave the network open; ``Input(60) -> Dense(30, relu) -> Dense(1, sigmoid)``,
@@ -382,7 +378,7 @@ class SonarMLP(SequentialMLP):
 
 
 @register("slides.fashion_mlp")
-class SlidesFashionMLP(SequentialMLP):
+class SlidesFashionMLP(KerasModule):
     """Seed 004 (Fashion MNIST: "design and train a network that classifies the 10 garments").
 
     The slides leave the network open; ``Input(28, 28) -> Flatten -> Dense(256, relu) ->
@@ -401,7 +397,7 @@ class SlidesFashionMLP(SequentialMLP):
 
 
 @register("slides.cifar10_softmax", grid=[dict(l2=0.01), dict(l2=0.001)])
-class Cifar10Softmax(SequentialMLP):
+class Cifar10Softmax(KerasModule):
     """Seed 004 (CIFAR-10, notebooks ``Keras_CIFAR10_softmax`` and ``..._softmax_L2``): a softmax
     classifier of the 32x32x3 images, and the same with L2 regularisation.
 
@@ -418,6 +414,5 @@ class Cifar10Softmax(SequentialMLP):
         super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
                          learning_rate=learning_rate, metrics=["accuracy"],
                          output_activation="softmax")
-        layers, width = dense_stack(self.input_shape, (), None)  # ChannelsFirst, Flatten
-        self.net = nn.Sequential(*layers,
-                                 Dense(width, 10, kernel_regularizer={"l2": l2} if l2 else None))
+        self.net = mlp(self.input_shape, (), None, 10,
+                       kernel_regularizer={"l2": l2} if l2 else None)  # ChannelsFirst, Flatten, Dense

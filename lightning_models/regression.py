@@ -19,11 +19,11 @@ from __future__ import annotations
 from typing import Optional, Sequence, Union
 
 import torch
-from torch import nn
 
 from .base import KerasModule
-from .keras_layers import Dense, RegularizerSpec, get_activation
+from .keras_layers import Dense, get_activation
 from .keras_losses import METRICS, compute_loss
+from .mlp import mlp
 from .registry import register
 
 #: Project's choice for the wages inputs: 10 predictors, as in the CPS-1985 wage table of
@@ -36,22 +36,6 @@ NASDAQ_FEATURES = 3 * 15
 
 #: The guide's input size, ``keras.Input(shape=(256))``.
 GUIDE_FEATURES = 256
-
-
-def dense_stack(sizes: Sequence[int], activation: str = "relu",
-                kernel_regularizer: RegularizerSpec = None) -> nn.Sequential:
-    """``Dense(sizes[1], activation) -> ... -> Dense(sizes[-1])`` on ``sizes[0]`` inputs.
-
-    Every layer but the last applies ``activation``; the last one is built without activation,
-    as every output layer here (its activation is the module's ``output_activation``).
-    All layers carry ``kernel_regularizer``, as in the wages listings.
-    """
-    layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        last = i == len(sizes) - 2
-        layers.append(Dense(n_in, n_out, activation=None if last else activation,
-                            kernel_regularizer=kernel_regularizer))
-    return nn.Sequential(*layers)
 
 
 # ------------------------------------------------------------------------------------------
@@ -72,7 +56,7 @@ class WagesLinear(KerasModule):
         super().__init__(loss="mean_squared_error", optimizer=optimizer,
                          learning_rate=learning_rate, metrics=["mean_squared_error"])
         self.input_shape = (input_dim,)
-        self.net = dense_stack([input_dim, 1], kernel_regularizer="l2")
+        self.net = mlp((input_dim,), (), None, 1, kernel_regularizer="l2")
 
 
 @register("apa.wages_mlp", grid=[dict(neurons=2 ** k) for k in range(5, 11)])
@@ -89,7 +73,7 @@ class WagesMLP(KerasModule):
         super().__init__(loss="mean_squared_error", optimizer=optimizer,
                          learning_rate=learning_rate, metrics=["mean_squared_error"])
         self.input_shape = (input_dim,)
-        self.net = dense_stack([input_dim, neurons, neurons // 2, 1], "relu", kernel_regularizer="l2")
+        self.net = mlp((input_dim,), (neurons, neurons // 2), "relu", 1, kernel_regularizer="l2")
 
 
 def nllike(y_hat: torch.Tensor, y: torch.Tensor, per_sample: bool = False) -> torch.Tensor:
@@ -188,8 +172,8 @@ class NasdaqMLP(KerasModule):
                          learning_rate=learning_rate, metrics=["accuracy"],
                          output_activation="sigmoid")
         self.input_shape = (input_dim,)
-        self.net = dense_stack([input_dim, *hidden, 1], activation,
-                               kernel_regularizer={"l2": l2} if l2 else None)
+        self.net = mlp((input_dim,), hidden, activation, 1,
+                       kernel_regularizer={"l2": l2} if l2 else None)
 
 
 def nasdaq_logreg(C: float = 1.0, max_iter: int = 1000, **options):
@@ -230,7 +214,7 @@ class GuideMLP(KerasModule):
         super().__init__(loss="mean_squared_error", optimizer=optimizer,
                          learning_rate=learning_rate)
         self.input_shape = (input_dim,)
-        self.net = dense_stack([input_dim, 128, 16, 2], "relu")
+        self.net = mlp((input_dim,), (128, 16), "relu", 2)
 
 
 Targets = Union[torch.Tensor, Sequence[torch.Tensor]]
