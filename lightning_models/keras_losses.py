@@ -92,9 +92,14 @@ def keras_accuracy(outputs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (predicted == target.argmax(-1)).float()
 
 
+def keras_mse(outputs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per-sample ``metrics=['mean_squared_error']`` (or ``'mse'``)."""
+    return (outputs - _match_rank(outputs, target)).square().mean(-1)
+
+
 METRICS: dict[str, Callable] = {
     "accuracy": keras_accuracy,
     "acc": keras_accuracy,
-    "mean_squared_error": lambda out, y: (out - _match_rank(out, y)).square().mean(-1),
-    "mse": lambda out, y: (out - _match_rank(out, y)).square().mean(-1),
+    "mean_squared_error": keras_mse,
+    "mse": keras_mse,
 }
