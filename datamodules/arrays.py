@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from typing import Iterator, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 import lightning.pytorch as pl
 import numpy as np
@@ -138,9 +138,14 @@ class ArrayDataModule(pl.LightningDataModule):
         self._device_copies: dict = {}
         self._generator = torch.Generator().manual_seed(seed)
 
-    # -- to be implemented by each dataset -------------------------------------------------
+    # -- each dataset names its loader (called with ``self.options``) or overrides load_splits --
+    loader: Optional[Callable[..., ArraySplits]] = None
+    options: dict  # the loader's keyword arguments, set by each dataset's __init__
+
     def load_splits(self) -> ArraySplits:
-        raise NotImplementedError
+        if self.loader is None:
+            raise NotImplementedError(f"{type(self).__name__} sets no loader")
+        return type(self).loader(**self.options)
 
     # -- Lightning hooks -------------------------------------------------------------------
     def setup(self, stage: Optional[str] = None) -> None:

@@ -272,8 +272,7 @@ class WagesDataModule(ArrayDataModule):
                             test_size=test_size, seed=split_seed, scaler=scaler,
                             scale_target=scale_target)
 
-    def load_splits(self) -> ArraySplits:
-        return load_wages(**self.options)
+    loader = staticmethod(load_wages)
 
 
 class NasdaqDataModule(ArrayDataModule):
@@ -289,5 +288,4 @@ class NasdaqDataModule(ArrayDataModule):
                             ticker=ticker, window=window, train_days=train_days, scale=scale,
                             days=days)
 
-    def load_splits(self) -> ArraySplits:
-        return load_nasdaq(**self.options)
+    loader = staticmethod(load_nasdaq)

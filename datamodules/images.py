@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -336,17 +336,12 @@ def load_olivetti(data_dir: Optional[str] = None, download: bool = False,
 class _IdxImagesDataModule(ArrayDataModule):
     """Shared options of the three image-classification datasets; ``loader`` reads the arrays."""
 
-    loader: Callable[..., ArraySplits]  # set by each subclass
-
     def __init__(self, data_dir: Optional[str] = None, download: bool = False,
                  classes: Optional[list[int]] = None, scale: bool = True, flatten: bool = False,
                  one_hot: bool = False, channel_axis: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.options = dict(data_dir=data_dir, download=download, classes=classes, scale=scale,
                             flatten=flatten, one_hot=one_hot, channel_axis=channel_axis)
-
-    def load_splits(self) -> ArraySplits:
-        return self.loader(**self.options)
 
 
 class FashionMNISTDataModule(_IdxImagesDataModule):
@@ -381,5 +376,4 @@ class OlivettiDataModule(ArrayDataModule):
                             seed=split_seed, stratify=stratify, scale=scale, one_hot=one_hot,
                             pca_components=pca_components, images=images)
 
-    def load_splits(self) -> ArraySplits:
-        return load_olivetti(**self.options)
+    loader = staticmethod(load_olivetti)

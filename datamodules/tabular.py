@@ -341,8 +341,7 @@ class DigitsDataModule(ArrayDataModule):
                             corruption=corruption, copies=copies, corrupt_test=corrupt_test,
                             corruption_seed=corruption_seed)
 
-    def load_splits(self) -> ArraySplits:
-        return load_digits(**self.options)
+    loader = staticmethod(load_digits)
 
 
 class IrisDataModule(ArrayDataModule):
@@ -355,8 +354,7 @@ class IrisDataModule(ArrayDataModule):
         self.options = dict(one_hot=one_hot, test_size=test_size, seed=split_seed,
                             stratify=stratify, scaler=scaler)
 
-    def load_splits(self) -> ArraySplits:
-        return load_iris(**self.options)
+    loader = staticmethod(load_iris)
 
 
 class SonarDataModule(ArrayDataModule):
@@ -369,8 +367,7 @@ class SonarDataModule(ArrayDataModule):
         self.options = dict(data_dir=data_dir, download=download, test_size=test_size,
                             seed=split_seed, stratify=stratify, scaler=scaler)
 
-    def load_splits(self) -> ArraySplits:
-        return load_sonar(**self.options)
+    loader = staticmethod(load_sonar)
 
 
 class OptdigitsDataModule(ArrayDataModule):
@@ -383,8 +380,7 @@ class OptdigitsDataModule(ArrayDataModule):
         self.options = dict(data_dir=data_dir, download=download, source=source,
                             one_hot=one_hot, scale=scale, test_size=test_size, seed=split_seed)
 
-    def load_splits(self) -> ArraySplits:
-        return load_optdigits(**self.options)
+    loader = staticmethod(load_optdigits)
 
 
 class ShippingDataModule(ArrayDataModule):
@@ -397,5 +393,4 @@ class ShippingDataModule(ArrayDataModule):
         self.options = dict(data_dir=data_dir, path=path, scaler=scaler, train_size=train_size,
                             seed=split_seed)
 
-    def load_splits(self) -> ArraySplits:
-        return load_shipping(**self.options)
+    loader = staticmethod(load_shipping)

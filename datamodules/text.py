@@ -239,8 +239,7 @@ class IMDBDataModule(ArrayDataModule):
         self.options = dict(data_dir=data_dir, download=download, num_words=num_words,
                             validation_size=validation_size)
 
-    def load_splits(self) -> ArraySplits:
-        return load_imdb(**self.options)
+    loader = staticmethod(load_imdb)
 
 
 class AirlineSentimentDataModule(ArrayDataModule):
@@ -254,5 +253,4 @@ class AirlineSentimentDataModule(ArrayDataModule):
         self.options = dict(data_dir=data_dir, download=download, path=path, nwords=nwords,
                             train_size=train_size, shuffle_seed=shuffle_seed)
 
-    def load_splits(self) -> ArraySplits:
-        return load_airline_sentiment(**self.options)
+    loader = staticmethod(load_airline_sentiment)
