@@ -83,24 +83,37 @@ def _table(title: str, rows: list, total: str) -> list[str]:
     return lines
 
 
+def _as_arrays(outputs) -> list:
+    return [np.asarray(o) for o in (outputs if isinstance(outputs, (list, tuple)) else [outputs])]
+
+
+def _max_abs_difference(torch_outputs, keras_outputs, what: str) -> float:
+    """Worst |difference| over all outputs; refuses outputs that differ in number or shape
+    (numpy would otherwise broadcast (N, 1) against (N,) silently)."""
+    t_list, k_list = _as_arrays(torch_outputs), _as_arrays(keras_outputs)
+    if len(t_list) != len(k_list):
+        raise ValueError(f"{what}: {len(t_list)} Lightning outputs vs {len(k_list)} Keras outputs")
+    for t, k in zip(t_list, k_list):
+        if t.shape != k.shape:
+            raise ValueError(f"{what}: Lightning output {t.shape} vs Keras {k.shape}")
+    return max(float(np.abs(t - k).max()) for t, k in zip(t_list, k_list))
+
+
 def forward_parity(keras_model, torch_model, n: int = 16, seed: int = 0) -> float:
-    """Max abs difference of the outputs (all outputs, all sub-models) with transferred weights."""
+    """Max abs difference of the outputs (all outputs, all sub-models) with transferred weights,
+    on ``n`` random inputs; raises if their number or shapes differ."""
     from keras_reference import transfer_weights
 
     transfer_weights(keras_model, torch_model)
     torch_model.eval()
     x = torch_model.random_input(n, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
-        t_out = torch_model.predict_step(x, 0)
-    k_out = keras_model.predict(x.numpy(), verbose=0)
-    t_list = t_out if isinstance(t_out, (list, tuple)) else [t_out]
-    k_list = k_out if isinstance(k_out, (list, tuple)) else [k_out]
-    worst = max(float(np.abs(np.asarray(t) - np.asarray(k)).max()) for t, k in zip(t_list, k_list))
-    for name in getattr(type(torch_model), "submodels", ()):
-        with torch.no_grad():
-            t_sub = getattr(torch_model, name)(x)
-        k_sub = getattr(keras_model, name).predict(x.numpy(), verbose=0)
-        worst = max(worst, float(np.abs(np.asarray(t_sub) - np.asarray(k_sub)).max()))
+        worst = _max_abs_difference(torch_model.predict_step(x, 0),
+                                    keras_model.predict(x.numpy(), verbose=0), "model")
+        for name in getattr(type(torch_model), "submodels", ()):
+            worst = max(worst, _max_abs_difference(getattr(torch_model, name)(x),
+                                                   getattr(keras_model, name).predict(x.numpy(), verbose=0),
+                                                   name))
     return worst
 
 

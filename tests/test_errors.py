@@ -49,3 +49,15 @@ def test_missing_data_names_the_folder_and_the_fix(tmp_path):
     with pytest.raises(datamodules.DataError, match=str(tmp_path)) as err:
         datamodules.load("cifar10", data_dir=str(tmp_path))
     assert "download=True" in str(err.value)
+
+
+def test_parity_figure_refuses_outputs_of_different_shapes():
+    """(N, 1) against (N,) would broadcast to (N, N) in numpy and hide a mismatch."""
+    import numpy as np
+
+    from lightning_models.summary import _max_abs_difference
+
+    with pytest.raises(ValueError, match=r"Lightning output \(4, 1\) vs Keras \(4,\)"):
+        _max_abs_difference(np.zeros((4, 1)), np.zeros(4), "model")
+    with pytest.raises(ValueError, match="2 Lightning outputs vs 1 Keras outputs"):
+        _max_abs_difference([np.zeros(2), np.zeros(2)], np.zeros(2), "model")
