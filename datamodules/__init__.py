@@ -14,14 +14,14 @@ import dataclasses
 from typing import Optional
 
 from .arrays import ArrayDataModule, ArraySplits, DataError, TensorBatches, keras_validation_split
-from .economics import NasdaqDataModule, WagesDataModule, load_nasdaq, load_wages
+from .economics import NASDAQ_FEATURES, WAGES_FEATURES, NasdaqDataModule, WagesDataModule, load_nasdaq, load_wages
 from .images import (CIFAR10DataModule, FashionMNISTDataModule, MNISTDataModule,
                      OlivettiDataModule, load_cifar10, load_fashion_mnist, load_mnist,
                      load_olivetti)
 from .tabular import (DigitsDataModule, IrisDataModule, OptdigitsDataModule, ShippingDataModule,
                       SonarDataModule, load_digits, load_iris, load_optdigits, load_shipping,
                       load_sonar)
-from .text import AirlineSentimentDataModule, IMDBDataModule, load_airline_sentiment, load_imdb
+from .text import TWEET_LENGTH, AirlineSentimentDataModule, IMDBDataModule, load_airline_sentiment, load_imdb
 
 LOADERS = {
     "digits": load_digits,
@@ -78,6 +78,6 @@ def load(name: str, data_dir: Optional[str] = None, download: bool = False,
     return splits
 
 
-__all__ = ["load", "LOADERS", "DATAMODULES", "ArraySplits", "ArrayDataModule", "TensorBatches",
+__all__ = ["load", "WAGES_FEATURES", "NASDAQ_FEATURES", "TWEET_LENGTH", "LOADERS", "DATAMODULES", "ArraySplits", "ArrayDataModule", "TensorBatches",
            "DataError", "keras_validation_split", *sorted(c.__name__ for c in DATAMODULES.values()),
            *sorted(f.__name__ for f in LOADERS.values())]

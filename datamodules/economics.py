@@ -53,6 +53,17 @@ WAGES_LEAKS = ("lwage", "logwage", "log_wage")  # the logarithm of the target, n
 WAGES_SOURCES = ("apafib", "wooldridge_wage1_standin")
 
 
+#: Inputs of the wages exercise (seed 000, individual problem 2): 10 predictors, as in the
+#: CPS-1985 wage table of econometrics textbooks (Berndt; OpenML 534), which we take
+#: ``apafib.load_wages`` to be (project's choice: it could not be checked offline). Both
+#: frameworks' wages networks default to it; pass ``input_dim=x_train.shape[1]`` for another table.
+WAGES_FEATURES = 10
+
+#: Inputs of the NASDAQ exercise (seed 000, individual problem 3): windows of w=3 days x 15
+#: variables (5 stocks x {P, V, GAP}), flattened.
+NASDAQ_FEATURES = 3 * 15
+
+
 def load_wages_table(data_dir: Optional[str] = None, download: bool = False,
                      source: str = "apafib", path: Optional[str] = None):
     """The wage table as a DataFrame (``wage`` and the socioeconomic variables) and its source."""

@@ -183,6 +183,12 @@ def _read_tweets(path: str):
     return frame["text"].fillna("").astype(str).tolist(), (sentiment != "negative").astype(int)
 
 
+#: Padded tweet length of the airline-sentiment exercise (seed 000, problem 4): the document's
+#: ``train_x.shape[1]``, the longest tweet in words (project's choice of 36); both frameworks'
+#: sentiment networks default to it; pass ``sequence_length=train_x.shape[1]`` for your data.
+TWEET_LENGTH = 36
+
+
 def load_airline_sentiment(data_dir: Optional[str] = None, download: bool = False,
                            path: Optional[str] = None, nwords: int = 500,
                            train_size: float = 0.8,

@@ -5,11 +5,9 @@ The Keras original is the function of the same id in :mod:`keras_reference.autoe
 
 from __future__ import annotations
 
-from typing import Optional
-
 from torch import nn
 
-from .base import KerasModule
+from .base import KerasCompile, KerasModule
 from .keras_layers import Dense
 from .registry import register
 
@@ -27,12 +25,13 @@ class Autoencoder(KerasModule):
     default ``d1=16`` is the document's example "(16,2,16)".
     """
 
+    keras_compile = KerasCompile(loss="mean_squared_error", optimizer="adam")
     submodels = ("encoder",)
 
     def __init__(self, d1: int = 16, d2: int = 2, activation: str = "linear", input_dim: int = 64,
-                 optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(loss="mean_squared_error", optimizer=optimizer,
-                         learning_rate=learning_rate, output_activation=activation)
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.recompile(output_activation=activation)  # the output layer uses act too
         self.input_shape = (input_dim,)
         self.encoder = nn.Sequential(
             Dense(input_dim, d1, activation=activation),
@@ -63,6 +62,5 @@ class DenoisingAutoencoder(Autoencoder):
     """
 
     def __init__(self, d1: int = 32, d2: int = 2, activation: str = "sigmoid", input_dim: int = 64,
-                 optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(d1=d1, d2=d2, activation=activation, input_dim=input_dim,
-                         optimizer=optimizer, learning_rate=learning_rate)
+                 **kwargs):
+        super().__init__(d1=d1, d2=d2, activation=activation, input_dim=input_dim, **kwargs)

@@ -24,21 +24,16 @@ once per epoch, so a step costs no host synchronisation and no logging call.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import warnings
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import lightning.pytorch as pl
 import torch
 
 from .keras_layers import get_activation, keras_param_count, regularized_layers
-from .keras_losses import METRICS, compute_loss
-from .keras_optim import make_optimizer
-
-
-# training_step takes `dataloader_iter` on purpose (steps_per_execution, see above) and consumes
-# exactly that many batches per call; Lightning's "experimental" notes about it are not news here.
-warnings.filterwarnings("ignore", message=".*`dataloader_iter`.*")
+from .keras_losses import METRICS, check_loss_name, compute_loss
+from .keras_optim import check_optimizer, make_optimizer
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -84,50 +79,113 @@ class _EpochMeans:
         return dict(zip(["loss"] + self.names, means))
 
 
+@dataclasses.dataclass(frozen=True)
+class KerasCompile:
+    """A network's ``model.compile(...)`` as the document writes it, declared as data on its class.
+
+    ``loss``, ``metrics`` and ``optimizer`` are Keras names; ``output_activation`` is the
+    activation of the output layer, which this project applies in the loss and in ``predict``
+    (``forward`` returns logits). Validated when the class is declared.
+    """
+
+    loss: str
+    optimizer: str = "rmsprop"  # keras.Model.compile's own default
+    metrics: tuple[str, ...] = ()
+    output_activation: str = "linear"
+    #: Keras' ``custom_objects``: the document's own functions by name (a custom loss, which the
+    #: network computes in ``compute_loss``, and per-sample metric functions).
+    custom_objects: Mapping[str, Callable] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "metrics", tuple(self.metrics))
+        if self.loss not in self.custom_objects:
+            check_loss_name(self.loss)
+        known = {**METRICS, **self.custom_objects}
+        unknown = [m for m in self.metrics if m not in known]
+        if unknown:
+            raise ValueError(f"unknown metrics {unknown}; use some of {sorted(known)}")
+        get_activation(self.output_activation)
+        check_optimizer(self.optimizer)
+
+    def metric_functions(self) -> list[Callable]:
+        """The per-sample function of each metric, in order."""
+        known = {**METRICS, **self.custom_objects}
+        return [known[name] for name in self.metrics]
+
+    def replace(self, **changes) -> "KerasCompile":
+        """A copy with ``changes`` (validated), e.g. a hyperparameter that sets the loss."""
+        return dataclasses.replace(self, **changes)
+
+
 class KerasModule(pl.LightningModule):
-    """Base class of every network; the arguments are those of Keras' ``model.compile``.
+    """Base class of every network: Keras' ``compile`` settings and ``fit`` semantics.
+
+    A subclass declares ``keras_compile = KerasCompile(...)`` (the document's compile call) and
+    ``input_shape``, builds its layers in ``__init__`` from its architecture hyperparameters and
+    passes the remaining keyword arguments on (``super().__init__(**kwargs)``), so every network
+    takes the arguments below (also from the CLI: ``--model.init_args.optimizer_options``).
 
     Args:
-        loss: Keras loss name (``sparse_categorical_crossentropy``, ``categorical_crossentropy``,
-            ``binary_crossentropy``, ``mean_squared_error``/``mse``, ``mae``).
-        optimizer: ``'adam'``, ``'rmsprop'`` or ``'sgd'`` with Keras' defaults.
+        optimizer: Keras optimiser name (``'adam'``, ``'rmsprop'``, ``'sgd'``) with Keras'
+            defaults; ``None`` keeps the document's (``keras_compile.optimizer``).
         learning_rate: ``None`` keeps the optimiser's Keras default.
-        optimizer_options: further Keras optimiser arguments (``momentum``, ``rho``...).
-        metrics: Keras metric names, e.g. ``['accuracy']``.
-        output_activation: the activation of the output layer, applied by ``predict`` and folded
-            into the loss; ``forward`` returns the values before it (logits).
+        optimizer_options: further Keras optimiser arguments: ``momentum``, ``nesterov``
+            (sgd, rmsprop's momentum), ``rho``, ``centered`` (rmsprop), ``beta_1``, ``beta_2``
+            (adam), ``epsilon`` (adam, rmsprop); e.g. seed 004's ``SGD(0.01, momentum=0.9)`` is
+            ``optimizer="sgd", learning_rate=0.01, optimizer_options={"momentum": 0.9}``.
         steps_per_execution: optimiser steps (batches) per Lightning training step, as Keras'
             ``compile`` argument of that name; results do not depend on it. The project's default
             is 32 (Keras' is 1), see the module docstring.
     """
 
+    #: The document's ``model.compile(...)``; every subclass declares its own.
+    keras_compile: KerasCompile = KerasCompile(loss="mean_squared_error")
     #: ``(shape without batch)`` of one input; used for the summary's example input.
     input_shape: tuple = ()
 
-    def __init__(self, loss: str, optimizer: str = "rmsprop", learning_rate: Optional[float] = None,
-                 optimizer_options: Optional[dict] = None, metrics: Sequence[str] = (),
-                 output_activation: str = "linear", steps_per_execution: int = 32):
+    def __init__(self, optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                 optimizer_options: Optional[dict] = None, steps_per_execution: int = 32):
         super().__init__()
+        # Every network's own __init__ arguments and these are the hyperparameters (checkpoints
+        # and LightningCLI rebuild the network from them).
         self.save_hyperparameters()
         self.automatic_optimization = False  # training_step runs the optimiser itself
-        if steps_per_execution < 1:
-            raise ValueError(f"steps_per_execution must be >= 1, got {steps_per_execution}")
+        if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) \
+                or steps_per_execution < 1:
+            raise ValueError(f"steps_per_execution must be an integer >= 1, got {steps_per_execution!r}")
+        if learning_rate is not None and not learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0 (or None for the Keras default), "
+                             f"got {learning_rate}")
         self.steps_per_execution = steps_per_execution
-        # Kept as attributes: LightningCLI stores only the subclass' own arguments in hparams.
-        self.loss_name = loss
-        self.optimizer_name = optimizer
+        self.keras_compile = type(self).keras_compile
+        self.optimizer_name = (optimizer or self.keras_compile.optimizer).lower()
         self.learning_rate = learning_rate
         self.optimizer_options = dict(optimizer_options or {})
-        self.output_activation = output_activation
-        self.metric_names = list(metrics)
-        unknown = [m for m in self.metric_names if m not in METRICS]
-        if unknown:
-            raise ValueError(f"unknown metrics {unknown}; use some of {sorted(METRICS)}")
-        get_activation(output_activation)  # validate early
+        check_optimizer(self.optimizer_name, self.optimizer_options)
         self.history = History()
         self._train_means = _EpochMeans(self.metric_names)
         self._val_means = _EpochMeans(self.metric_names)
         self._regularized: Optional[list] = None
+
+    # -- the compile settings, read from ``self.keras_compile`` ---------------------------------
+    @property
+    def loss_name(self) -> str:
+        return self.keras_compile.loss
+
+    @property
+    def metric_names(self) -> list[str]:
+        return list(self.keras_compile.metrics)
+
+    @property
+    def output_activation(self) -> str:
+        return self.keras_compile.output_activation
+
+    def recompile(self, **changes) -> None:
+        """For networks whose hyperparameters set the loss or the output activation (iris, the
+        autoencoders): ``self.recompile(output_activation=activation)`` in their ``__init__``."""
+        self.keras_compile = self.keras_compile.replace(**changes)
+        self._train_means = _EpochMeans(self.metric_names)
+        self._val_means = _EpochMeans(self.metric_names)
 
     # -- what subclasses may override ---------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -180,7 +238,7 @@ class KerasModule(pl.LightningModule):
         if not self.metric_names:
             return []
         outputs = self.outputs(logits).detach()
-        return [METRICS[name](outputs, target) for name in self.metric_names]
+        return [metric(outputs, target) for metric in self.keras_compile.metric_functions()]
 
     # -- Lightning steps ---------------------------------------------------------------------
     def training_step(self, dataloader_iter):

@@ -49,6 +49,17 @@ def keras_bce_on_probs(probs: torch.Tensor, target: torch.Tensor) -> torch.Tenso
     return -(target * p.log() + (1 - target) * (1 - p).log()).mean()
 
 
+LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+          "mean_squared_error", "mean_absolute_error")
+
+
+def check_loss_name(name: str) -> None:
+    """A clear error for a loss name this module does not compute."""
+    if ALIASES.get(name, name) not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; use one of {', '.join(LOSSES)} "
+                         f"(or the aliases {', '.join(ALIASES)})")
+
+
 def compute_loss(name: str, logits: torch.Tensor, target: torch.Tensor,
                  output_activation: str) -> torch.Tensor:
     """Keras' ``compile(loss=name)`` value for a model whose output layer applies
@@ -71,9 +82,8 @@ def compute_loss(name: str, logits: torch.Tensor, target: torch.Tensor,
         return F.mse_loss(outputs, _match_rank(outputs, target))
     if name == "mean_absolute_error":
         return F.l1_loss(outputs, _match_rank(outputs, target))
-    raise ValueError(f"unknown loss {name!r}; use one of sparse_categorical_crossentropy, "
-                     "categorical_crossentropy, binary_crossentropy, mean_squared_error (mse), "
-                     "mean_absolute_error (mae)")
+    check_loss_name(name)
+    raise AssertionError(f"loss {name!r} is listed in LOSSES but not computed")
 
 
 def keras_accuracy(outputs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -117,6 +117,18 @@ class KerasRMSprop(_ForeachOptimizer):
             torch._foreach_sub_(params, increment)
 
 
+def check_optimizer(name: str, options: Optional[dict] = None) -> None:
+    """A clear error for an optimiser name or argument Keras' optimiser does not take."""
+    key = name.lower() if isinstance(name, str) else name
+    if key not in KERAS_DEFAULTS:
+        raise ValueError(f"unknown optimizer {name!r}; use one of {sorted(KERAS_DEFAULTS)}")
+    unknown = set(options or {}) - set(KERAS_DEFAULTS[key]) | ({"learning_rate"} & set(options or {}))
+    if unknown:
+        raise ValueError(f"optimizer {key!r} does not take {sorted(unknown)} in optimizer_options; "
+                         f"it takes {sorted(set(KERAS_DEFAULTS[key]) - {'learning_rate'})} "
+                         "(the learning rate is its own argument, learning_rate)")
+
+
 def make_optimizer(name: str, params: Iterable, learning_rate: Optional[float] = None,
                    **options) -> Optimizer:
     """The optimiser a Keras ``compile(optimizer=name)`` would create, for torch parameters.
@@ -126,12 +138,7 @@ def make_optimizer(name: str, params: Iterable, learning_rate: Optional[float] =
     ``centered``).
     """
     key = name.lower()
-    if key not in KERAS_DEFAULTS:
-        raise ValueError(f"unknown optimizer {name!r}; use one of {sorted(KERAS_DEFAULTS)}")
-    unknown = set(options) - set(KERAS_DEFAULTS[key])
-    if unknown:
-        raise ValueError(f"optimizer {key!r} does not take {sorted(unknown)}; "
-                         f"it takes {sorted(KERAS_DEFAULTS[key])}")
+    check_optimizer(key, options)
     kwargs = {**KERAS_DEFAULTS[key], **options}
     if learning_rate is not None:
         kwargs["learning_rate"] = learning_rate
