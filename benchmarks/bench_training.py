@@ -6,7 +6,7 @@ warm caches shared between contenders). Prints steps/s and ratios as a Markdown 
     python benchmarks/bench_training.py                 # both workloads, all three contenders
     python benchmarks/bench_training.py --quick         # fewer epochs (a smoke run)
 
-Workloads (the issue's): Fashion MLP (fp.fashion_mlp) 5 epochs, batch 32, 60000 images;
+Workloads: Fashion MLP (fp.fashion_mlp) 5 epochs, batch 32, 60000 images;
 digits autoencoder (apa.autoencoder, d1=16, d2=2, linear) 500 epochs, batch 100, 1257 rows.
 All three use the same arrays (datamodules.load) and Keras' optimiser (Adam, epsilon 1e-7);
 the torch loop uses the project's KerasAdam so only the training machinery differs.

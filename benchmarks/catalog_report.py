@@ -1,6 +1,6 @@
 """Print the catalog as a Markdown table: every id, where its two versions live, its default
 parameter count, the number of grid points, and the forward-parity figure (max |keras - lightning|
-over all grid points, sub-models included). Used for the README and the issue notes.
+over all grid points, sub-models included). Used for the README's catalog table.
 
     python benchmarks/catalog_report.py
 """
@@ -13,7 +13,7 @@ import torch  # noqa: F401  (before keras)
 import keras_reference
 import lightning_models
 from lightning_models.registry import GRIDS
-from lightning_models.summary import forward_parity
+from crosscheck import forward_parity
 
 
 def main() -> None:

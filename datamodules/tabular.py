@@ -16,7 +16,7 @@ from typing import Optional
 
 import numpy as np
 
-from .arrays import ArrayDataModule, ArraySplits, DataError
+from .arrays import ArraySplits, DataError
 from .common import (corrupt, corrupt_positions, default_data_dir, download as fetch, find_file,
                      fit_on_train, make_scaler, not_found, one_hot as to_one_hot, read_csv,
                      require_columns, search_dirs, split)
@@ -24,14 +24,15 @@ from .common import (corrupt, corrupt_positions, default_data_dir, download as f
 
 # -- digits ----------------------------------------------------------------------------------
 def load_digits(data_dir: Optional[str] = None, download: bool = False, test_size: float = 0.3,
-                seed: int = 0, scale: bool = True, one_hot: bool = False,
+                split_seed: int = 0, scale: bool = True, one_hot: bool = False,
                 corruption: Optional[float] = None, copies: int = 1, corrupt_test: bool = False,
                 corruption_seed: int = 0) -> ArraySplits:
     """scikit-learn's digits: 1797 images of 8x8 as 64 values in 0..16 (bundled, offline).
 
     Seed 000 problem 1: a 70/30 split and scaling to [0, 1] by dividing by 16 (the pixels'
     maximum). The document does not fix the split's seed; the project uses
-    ``train_test_split(test_size=0.3, random_state=seed)`` with ``seed=0`` (1257 / 540).
+    ``train_test_split(test_size=0.3, random_state=split_seed)`` with ``split_seed=0``
+    (1257 / 540).
 
     The denoising autoencoder (problem 1c) trains on corrupted inputs to reproduce the clean
     ones: ``corruption=0.1`` or ``0.3`` replaces that fraction of the training values (positions
@@ -47,7 +48,7 @@ def load_digits(data_dir: Optional[str] = None, download: bool = False, test_siz
 
     x, y = sklearn_digits(return_X_y=True)
     x = x.astype(np.float32) / 16.0 if scale else x.astype(np.float32)
-    x_train, x_test, y_train, y_test = split(x, y.astype(np.int64), test_size, seed)
+    x_train, x_test, y_train, y_test = split(x, y.astype(np.int64), test_size, split_seed)
     info = {"source": "sklearn.datasets.load_digits", "scale": 16.0 if scale else 1.0,
             "class_names": [str(d) for d in range(10)], "image_shape": (8, 8)}
     if corruption is None:
@@ -72,14 +73,15 @@ def load_digits(data_dir: Optional[str] = None, download: bool = False, test_siz
 
 # -- iris ------------------------------------------------------------------------------------
 def load_iris(data_dir: Optional[str] = None, download: bool = False, one_hot: bool = True,
-              test_size: Optional[float] = None, seed: int = 0, stratify: bool = False,
+              test_size: Optional[float] = None, split_seed: int = 0, stratify: bool = False,
               scaler: Optional[str] = None) -> ArraySplits:
     """Iris: 150 flowers x 4 measurements, 3 species (seed 004 slides; bundled in scikit-learn).
 
     The slides binarise the labels with ``LabelBinarizer`` for every variant (MSE, binary and
     categorical cross-entropy): ``one_hot=True`` (float32) by default. They fit and evaluate on
     the same 150 rows (``model.fit(X, T)``, ``model.evaluate(X, T)``), so with
-    ``test_size=None`` the test arrays are the training arrays; give ``test_size`` for a split.
+    ``test_size=None`` the test arrays are the training arrays; give ``test_size`` (and
+    ``split_seed``, ``stratify``) for a split.
     ``scaler='standard'``/``'minmax'`` optionally scales, fitted on the training rows only.
     """
     from sklearn.datasets import load_iris as sklearn_iris
@@ -90,7 +92,7 @@ def load_iris(data_dir: Optional[str] = None, download: bool = False, one_hot: b
     if test_size is None:
         x_train, y_train, x_test, y_test = x, y, x, y
     else:
-        x_train, x_test, y_train, y_test = split(x, y, test_size, seed, stratify)
+        x_train, x_test, y_train, y_test = split(x, y, test_size, split_seed, stratify)
     info = {"source": "sklearn.datasets.load_iris", "class_names": names,
             "feature_names": list(bunch.feature_names), "test_is_train": test_size is None}
     if scaler:
@@ -138,7 +140,7 @@ SONAR_URL = UCI + "undocumented/connectionist-bench/sonar/sonar.all-data"
 
 
 def load_sonar(data_dir: Optional[str] = None, download: bool = False, test_size: float = 0.3,
-               seed: int = 0, stratify: bool = False,
+               split_seed: int = 0, stratify: bool = False,
                scaler: Optional[str] = None) -> ArraySplits:
     """UCI Sonar (Gorman & Sejnowski): 208 sonar returns x 60 energies in [0, 1], Mine vs Rock
     (seed 004, "Roca o mina": 70% train, 30% test).
@@ -161,7 +163,7 @@ def load_sonar(data_dir: Optional[str] = None, download: bool = False, test_size
     if not labels.isin(["M", "R"]).all():
         raise corrupt(path, f"labels must be M (mine) or R (rock), found {sorted(set(labels))[:5]}")
     y = (labels == "M").to_numpy().astype(np.int64)
-    x_train, x_test, y_train, y_test = split(x, y, test_size, seed, stratify)
+    x_train, x_test, y_train, y_test = split(x, y, test_size, split_seed, stratify)
     info = {"source": path, "class_names": ["Rock", "Mine"]}
     if scaler:
         info["scaler"], x_train, x_test = fit_on_train(make_scaler(scaler), x_train, x_test)
@@ -206,7 +208,7 @@ def _check_optdigits_download(paths: dict) -> None:
 
 def load_optdigits(data_dir: Optional[str] = None, download: bool = False,
                    source: str = "uci", one_hot: bool = True, scale: bool = False,
-                   test_size: float = 0.3, seed: int = 0) -> ArraySplits:
+                   test_size: float = 0.3, split_seed: int = 0) -> ArraySplits:
     """UCI optdigits: 8x8 digits as 64 counts 0..16; 3823 train (30 writers) / 1797 test
     (13 other writers) (seed 004, "Reconocedor de dígitos": ``optdigits_train.csv`` /
     ``optdigits_test.csv``; one-hot labels for the softmax MLP).
@@ -216,11 +218,12 @@ def load_optdigits(data_dir: Optional[str] = None, download: bool = False,
     of the training part; the test part must equal scikit-learn's copy).
     ``source='sklearn_digits_standin'``: an OFFLINE STAND-IN, not the real split: the 1797
     digits bundled with scikit-learn (which are optdigits' test part) split 70/30 with
-    ``train_test_split(test_size, random_state=seed)``.
+    ``train_test_split(test_size, random_state=split_seed)``.
     ``scale=True`` divides by 16.
     """
     if source == "sklearn_digits_standin":
-        splits = load_digits(test_size=test_size, seed=seed, scale=scale, one_hot=one_hot)
+        splits = load_digits(test_size=test_size, split_seed=split_seed, scale=scale,
+                             one_hot=one_hot)
         splits.info["source"] = ("STAND-IN: sklearn.datasets.load_digits (optdigits' 1797 test "
                                  "digits) split 70/30, not UCI's 3823/1797 split")
         return splits
@@ -292,13 +295,14 @@ def encode_shipping(frame, path: str = "Train.csv"):
 
 def load_shipping(data_dir: Optional[str] = None, download: bool = False,
                   path: Optional[str] = None, scaler: Optional[str] = "standard",
-                  train_size: float = 0.7, seed: int = 1) -> ArraySplits:
+                  train_size: float = 0.7, split_seed: int = 1) -> ArraySplits:
     """Kaggle "E-commerce Shipping Data" ``Train.csv`` (10999 orders; seed 001, fp.shipping_dnn).
 
     ``path`` is the CSV (default ``data_dir/Train.csv``); Kaggle needs a login, so there is no
     download. Preprocessing as the notebook: :func:`encode_shipping` (18 inputs),
-    ``train_test_split(X, y, train_size=0.7, shuffle=True, random_state=1)`` (7699 / 3300) and a
-    ``StandardScaler`` fitted on the training rows (``scaler=None`` keeps raw values).
+    ``train_test_split(X, y, train_size=0.7, shuffle=True, random_state=1)`` (7699 / 3300;
+    ``random_state`` is ``split_seed``) and a ``StandardScaler`` fitted on the training rows
+    (``scaler=None`` keeps raw values).
     Labels: 1 = NOT reached on time (Kaggle's coding of ``Reached.on.Time_Y.N``).
     """
     from sklearn.model_selection import train_test_split
@@ -320,77 +324,9 @@ def load_shipping(data_dir: Optional[str] = None, download: bool = False,
     if np.isnan(values).any():
         raise corrupt(path, "missing values")
     x_train, x_test, y_train, y_test = train_test_split(values, labels, train_size=train_size,
-                                                        shuffle=True, random_state=seed)
+                                                        shuffle=True, random_state=split_seed)
     info = {"source": path, "feature_names": list(x.columns),
             "class_names": ["reached on time (0)", "not on time (1)"]}
     if scaler:
         info["scaler"], x_train, x_test = fit_on_train(make_scaler(scaler), x_train, x_test)
     return ArraySplits(x_train, y_train, x_test, y_test, info=info)
-
-
-# -- DataModules -----------------------------------------------------------------------------
-class DigitsDataModule(ArrayDataModule):
-    """Digits as :func:`load_digits` returns them; ``targets='inputs'`` for the autoencoders,
-    with ``corruption``/``copies`` for the denoising autoencoder (clean targets)."""
-
-    def __init__(self, test_size: float = 0.3, split_seed: int = 0, scale: bool = True,
-                 one_hot: bool = False, corruption: Optional[float] = None, copies: int = 1,
-                 corrupt_test: bool = False, corruption_seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(test_size=test_size, seed=split_seed, scale=scale, one_hot=one_hot,
-                            corruption=corruption, copies=copies, corrupt_test=corrupt_test,
-                            corruption_seed=corruption_seed)
-
-    loader = staticmethod(load_digits)
-
-
-class IrisDataModule(ArrayDataModule):
-    """Iris as :func:`load_iris` returns it (slides.iris_mlp: one-hot labels, batch 20)."""
-
-    def __init__(self, one_hot: bool = True, test_size: Optional[float] = None,
-                 split_seed: int = 0, stratify: bool = False, scaler: Optional[str] = None,
-                 **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(one_hot=one_hot, test_size=test_size, seed=split_seed,
-                            stratify=stratify, scaler=scaler)
-
-    loader = staticmethod(load_iris)
-
-
-class SonarDataModule(ArrayDataModule):
-    """UCI Sonar as :func:`load_sonar` returns it (slides.sonar_mlp, 70/30)."""
-
-    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
-                 test_size: float = 0.3, split_seed: int = 0, stratify: bool = False,
-                 scaler: Optional[str] = None, **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(data_dir=data_dir, download=download, test_size=test_size,
-                            seed=split_seed, stratify=stratify, scaler=scaler)
-
-    loader = staticmethod(load_sonar)
-
-
-class OptdigitsDataModule(ArrayDataModule):
-    """UCI optdigits as :func:`load_optdigits` returns them (slides.optdigits_mlp)."""
-
-    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
-                 source: str = "uci", one_hot: bool = True, scale: bool = False,
-                 test_size: float = 0.3, split_seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(data_dir=data_dir, download=download, source=source,
-                            one_hot=one_hot, scale=scale, test_size=test_size, seed=split_seed)
-
-    loader = staticmethod(load_optdigits)
-
-
-class ShippingDataModule(ArrayDataModule):
-    """The Kaggle shipping table as :func:`load_shipping` returns it (fp.shipping_dnn)."""
-
-    def __init__(self, data_dir: Optional[str] = None, path: Optional[str] = None,
-                 scaler: Optional[str] = "standard", train_size: float = 0.7,
-                 split_seed: int = 1, **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(data_dir=data_dir, path=path, scaler=scaler, train_size=train_size,
-                            seed=split_seed)
-
-    loader = staticmethod(load_shipping)

@@ -20,7 +20,7 @@ from typing import Optional
 
 import numpy as np
 
-from .arrays import ArrayDataModule, ArraySplits, DataError
+from .arrays import ArraySplits, DataError
 from .common import (corrupt, default_data_dir, download as fetch, find_file, keras_cache_dir,
                      not_found, read_csv, read_npz, search_dirs)
 
@@ -32,7 +32,8 @@ IMDB_SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
 def imdb_sequences(path: str, num_words: Optional[int] = 10000, skip_top: int = 0,
                    seed: int = 113, start_char: Optional[int] = 1, oov_char: Optional[int] = 2,
                    index_from: int = 3):
-    """``keras.datasets.imdb.load_data(...)`` computed from the ``imdb.npz`` at ``path``:
+    """``keras.datasets.imdb.load_data(...)`` computed from the ``imdb.npz`` at ``path``, with
+    Keras' argument names (``seed`` orders the reviews of each part):
     ``(x_train, y_train), (x_test, y_test)`` with object arrays of word-id lists."""
     raw = read_npz(path, ["x_train", "y_train", "x_test", "y_test"])
     rng = np.random.RandomState(seed)
@@ -75,7 +76,7 @@ def multi_hot(sequences, dimension: int) -> np.ndarray:
 
 def load_imdb(data_dir: Optional[str] = None, download: bool = False, num_words: int = 10000,
               multi_hot_vectors: bool = True, validation_size: Optional[int] = 10000,
-              seed: int = 113) -> ArraySplits:
+              split_seed: int = 113) -> ArraySplits:
     """IMDB reviews, 25000 train / 25000 test, positive = 1 (seed 003, fp.imdb_mlp*).
 
     Reads ``imdb.npz`` from ``data_dir`` or Keras' cache (``~/.keras/datasets``);
@@ -88,6 +89,8 @@ def load_imdb(data_dir: Optional[str] = None, download: bool = False, num_words:
         validation_size: the first ``validation_size`` training rows become the validation set
             (``x_val = x_train[:10000]``, ``partial_x_train = x_train[10000:]``): 15000 / 10000.
             ``None`` or 0 keeps all 25000 for training.
+        split_seed: Keras' ``load_data(seed=113)``, the shuffle of the reviews that decides
+            which training reviews form the validation set.
     Labels are float32 (``np.asarray(train_labels).astype('float32')``).
     """
     searched = search_dirs(data_dir, default_data_dir("imdb"), keras_cache_dir())
@@ -98,7 +101,7 @@ def load_imdb(data_dir: Optional[str] = None, download: bool = False, num_words:
     if path is None:
         raise not_found("imdb", searched, f"pass download=True (Keras' imdb.npz, SHA-256-checked) "
                                           f"or put imdb.npz from {IMDB_URL} in data_dir")
-    (x_train, y_train), (x_test, y_test) = imdb_sequences(path, num_words=num_words, seed=seed)
+    (x_train, y_train), (x_test, y_test) = imdb_sequences(path, num_words, seed=split_seed)
     if multi_hot_vectors:
         x_train, x_test = multi_hot(x_train, num_words), multi_hot(x_test, num_words)
     y_train, y_test = y_train.astype(np.float32), y_test.astype(np.float32)
@@ -192,7 +195,7 @@ TWEET_LENGTH = 36
 def load_airline_sentiment(data_dir: Optional[str] = None, download: bool = False,
                            path: Optional[str] = None, nwords: int = 500,
                            train_size: float = 0.8,
-                           shuffle_seed: Optional[int] = None) -> ArraySplits:
+                           split_seed: Optional[int] = None) -> ArraySplits:
     """US airline tweets as word ids, negative vs positive+neutral (seed 000, individual problem 4).
 
     Labels as apafib codes them: negative = 0, positive or neutral = 1. Inputs: int64 word ids
@@ -203,8 +206,9 @@ def load_airline_sentiment(data_dir: Optional[str] = None, download: bool = Fals
     Sources: ``path`` or ``data_dir`` holding apafib's ``Airlines.csv`` (or ``Airlines.zip``) or
     Kaggle's ``Tweets.csv``; ``download=True`` calls ``apafib.load_sentiment(nwords,
     train_size)`` itself (needs the ``apafib`` package and internet; apafib has no checksums).
-    ``shuffle_seed`` shuffles the rows of a CSV before encoding (apafib does not, and its
-    download is not shuffled; Kaggle's file is ordered by airline, so a seed is advisable).
+    ``split_seed`` shuffles the rows of a CSV before encoding and splitting (``None``, the
+    default, keeps file order as apafib does, and apafib's download is never shuffled; Kaggle's
+    file is ordered by airline, so a seed is advisable).
     """
     searched = search_dirs(data_dir, default_data_dir("airline_sentiment"))
     if path is not None and not os.path.isfile(path):
@@ -223,8 +227,8 @@ def load_airline_sentiment(data_dir: Optional[str] = None, download: bool = Fals
         raise not_found("airline_sentiment", searched, SENTIMENT_HOW)
     else:
         texts, labels = _read_tweets(path)
-        if shuffle_seed is not None:
-            order = np.random.default_rng(shuffle_seed).permutation(len(texts))
+        if split_seed is not None:
+            order = np.random.default_rng(split_seed).permutation(len(texts))
             texts, labels = [texts[i] for i in order], np.asarray(labels)[order]
         arrays, info["vocabulary"] = encode_tweets(texts, labels, nwords, train_size)
         info["source"] = path
@@ -232,31 +236,3 @@ def load_airline_sentiment(data_dir: Optional[str] = None, download: bool = Fals
     return ArraySplits(x_train.astype(np.int64), y_train.astype(np.int64),
                        x_test.astype(np.int64), y_test.astype(np.int64),
                        x_val.astype(np.int64), y_val.astype(np.int64), info=info)
-
-
-# -- DataModules -----------------------------------------------------------------------------
-class IMDBDataModule(ArrayDataModule):
-    """IMDB multi-hot vectors as :func:`load_imdb` returns them: 15000 train, the first 10000
-    training reviews for validation (fp.imdb_mlp*, batch 512)."""
-
-    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
-                 num_words: int = 10000, validation_size: Optional[int] = 10000, **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(data_dir=data_dir, download=download, num_words=num_words,
-                            validation_size=validation_size)
-
-    loader = staticmethod(load_imdb)
-
-
-class AirlineSentimentDataModule(ArrayDataModule):
-    """Airline tweets as :func:`load_airline_sentiment` returns them
-    (apa.sentiment_embedding_mlp, batch 512, validation on the validation split)."""
-
-    def __init__(self, data_dir: Optional[str] = None, download: bool = False,
-                 path: Optional[str] = None, nwords: int = 500, train_size: float = 0.8,
-                 shuffle_seed: Optional[int] = None, **kwargs):
-        super().__init__(**kwargs)
-        self.options = dict(data_dir=data_dir, download=download, path=path, nwords=nwords,
-                            train_size=train_size, shuffle_seed=shuffle_seed)
-
-    loader = staticmethod(load_airline_sentiment)

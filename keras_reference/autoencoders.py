@@ -6,13 +6,13 @@ from typing import Optional
 
 import keras
 
-from .registry import optimizer as keras_optimizer
-from .registry import register
+from .registry import keras_optimizer, register
 
 
 @register("apa.autoencoder")
 def autoencoder(d1: int = 16, d2: int = 2, activation: str = "linear", input_dim: int = 64,
-                optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+                optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, problem 1, with the document's Spanish names.
 
     The document's encoder sub-model ``codificador`` shares the layers; it is returned as the
@@ -29,7 +29,8 @@ def autoencoder(d1: int = 16, d2: int = 2, activation: str = "linear", input_dim
     autocodificador = keras.Model(entrada, decodificar)
     codificador = keras.Model(entrada, codificar)
 
-    autocodificador.compile(optimizer=keras_optimizer(optimizer, learning_rate),  # Adam()
+    autocodificador.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate,
+                                                      optimizer_options),  # Adam()
                             loss=keras.losses.MeanSquaredError())
     autocodificador.encoder = codificador
     return autocodificador
@@ -37,10 +38,12 @@ def autoencoder(d1: int = 16, d2: int = 2, activation: str = "linear", input_dim
 
 @register("apa.denoising_autoencoder")
 def denoising_autoencoder(d1: int = 32, d2: int = 2, activation: str = "sigmoid",
-                          input_dim: int = 64, optimizer: str = "adam",
-                          learning_rate: Optional[float] = None) -> keras.Model:
+                          input_dim: int = 64, optimizer: Optional[str] = None,
+                          learning_rate: Optional[float] = None,
+                          optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, problem 1 c): the best :func:`autoencoder`, trained on corrupted digits with the
     clean digits as targets. Same network; the defaults (32, 2, 32), sigmoid, are the project's
-    choice of "the best" one (as in lightning_models.autoencoders.DenoisingAutoencoder)."""
+    choice of "the best" one (the same defaults as the Lightning version)."""
     return autoencoder(d1=d1, d2=d2, activation=activation, input_dim=input_dim,
-                       optimizer=optimizer, learning_rate=learning_rate)
+                       optimizer=optimizer, learning_rate=learning_rate,
+                       optimizer_options=optimizer_options)

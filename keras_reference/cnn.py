@@ -8,69 +8,92 @@ from __future__ import annotations
 from typing import Optional
 
 import keras
+from keras import regularizers
 
-from lightning_models.cnn import cifar2_filters
+from .registry import keras_optimizer, register
 
-from .registry import optimizer as keras_optimizer
-from .registry import register
+#: Part c: "after the first convolutional layer, more convolutional layers with 16 to 128
+#: filters following the powers of 2" (2 to 5 layers in all).
+MORE_FILTERS = (16, 32, 64, 128)
 
 
-def cifar2_model(filters: int = 8, n_conv: int = 1, drop: float = 0.0, l2: bool = False,
-                 pooling: bool = False, optimizer: str = "adam",
-                 learning_rate: Optional[float] = None) -> keras.Model:
+def cifar2_model(filters: int = 8, n_conv: int = 1, drop: float = 0.0, l2: float = 0.0,
+                 pooling: bool = False, optimizer: Optional[str] = None,
+                 learning_rate: Optional[float] = None,
+                 optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, problem 3: the network of part b, with the convolutions of part c (16, 32, 64,
     128 filters after the first) and the max pooling of part d after every convolution.
 
     The document writes each variant out; this one builder produces all of them (``n_conv=1``,
-    ``pooling=False`` is part b's listing verbatim). ``metrics=['accuracy']`` is the project's
+    ``pooling=False``, ``l2=0.0`` is part b's listing verbatim). ``l2`` is the factor of the
+    penalty on the two hidden Dense layers: part b's ``kernel_regularizer='l2'`` is
+    ``l2=0.01`` (Keras' default factor); 0.0 is none. ``metrics=['accuracy']`` is the project's
     choice: the document compiles without metrics but asks for train and test accuracy.
     """
+    if not 1 <= n_conv <= 1 + len(MORE_FILTERS):
+        raise ValueError(f"n_conv={n_conv}: the exercise uses 1 to {1 + len(MORE_FILTERS)} "
+                         f"convolutional layers (filters {filters}, then "
+                         f"{', '.join(map(str, MORE_FILTERS))})")
+    if l2 == 0.01:
+        regularizer = 'l2'                   # part b, as written
+    else:
+        regularizer = regularizers.l2(l2) if l2 else None
+
     model = keras.models.Sequential()
     model.add(keras.Input(shape=(32, 32, 3)))
-    for n_filters in cifar2_filters(filters, n_conv):
+    for n_filters in (filters,) + MORE_FILTERS[:n_conv - 1]:
         model.add(keras.layers.Conv2D(n_filters, (3, 3),
                                       activation='relu'))
-        if pooling:
+        if pooling:                          # part d
             model.add(keras.layers.MaxPooling2D(pool_size=(2, 2),
                                                 strides=(1, 1),
                                                 padding='valid'))
     model.add(keras.layers.Flatten())
     model.add(keras.layers.Dropout(drop))
-    regularizer = 'l2' if l2 else None  # part b: kernel_regularizer='l2' on the hidden Dense
-    model.add(keras.layers.Dense(64, activation='relu', kernel_regularizer=regularizer))
-    model.add(keras.layers.Dense(32, activation='relu', kernel_regularizer=regularizer))
+    model.add(keras.layers.Dense(64, activation='relu',
+                                 kernel_regularizer=regularizer))
+    model.add(keras.layers.Dense(32, activation='relu',
+                                 kernel_regularizer=regularizer))
     model.add(keras.layers.Dense(1, activation='sigmoid'))
-    model.compile(optimizer=keras_optimizer(optimizer, learning_rate),  # 'adam'
+
+    model.compile(optimizer=keras_optimizer(optimizer or 'adam', learning_rate, optimizer_options),
                   loss='binary_crossentropy', metrics=['accuracy'])
     return model
 
 
 @register("apa.cifar2_cnn")
-def cifar2_cnn(filters: int = 8, drop: float = 0.0, l2: bool = False, optimizer: str = "adam",
-               learning_rate: Optional[float] = None) -> keras.Model:
-    """Seed 000, problem 3b: one Conv2D(filters, (3, 3)), dropout ``drop``, optional L2."""
-    return cifar2_model(filters, 1, drop, l2, False, optimizer, learning_rate)
+def cifar2_cnn(filters: int = 8, drop: float = 0.0, l2: float = 0.0,
+               optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+               optimizer_options: Optional[dict] = None) -> keras.Model:
+    """Seed 000, problem 3b: one Conv2D(filters, (3, 3)), dropout ``drop``, L2 factor ``l2``
+    on the hidden Dense layers (the document's ``kernel_regularizer='l2'`` is 0.01)."""
+    return cifar2_model(filters, 1, drop, l2, False, optimizer, learning_rate, optimizer_options)
 
 
 @register("apa.cifar2_deep_cnn")
-def cifar2_deep_cnn(n_conv: int = 2, filters: int = 8, drop: float = 0.8, l2: bool = True,
-                    optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+def cifar2_deep_cnn(n_conv: int = 2, filters: int = 8, drop: float = 0.8, l2: float = 0.01,
+                    optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                    optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, problem 3c: ``n_conv`` convolutions (document: 2..5; project's default 2),
-    dropout 0.8 + L2."""
-    return cifar2_model(filters, n_conv, drop, l2, False, optimizer, learning_rate)
+    dropout 0.8 + L2 (``kernel_regularizer='l2'``)."""
+    return cifar2_model(filters, n_conv, drop, l2, False, optimizer, learning_rate,
+                        optimizer_options)
 
 
 @register("apa.cifar2_pool_cnn")
-def cifar2_pool_cnn(n_conv: int = 2, filters: int = 8, drop: float = 0.8, l2: bool = True,
-                    optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+def cifar2_pool_cnn(n_conv: int = 2, filters: int = 8, drop: float = 0.8, l2: float = 0.01,
+                    optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                    optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, problem 3d: as 3c with MaxPooling2D((2, 2), strides (1, 1)) after every
     convolution (project's default ``n_conv=2``)."""
-    return cifar2_model(filters, n_conv, drop, l2, True, optimizer, learning_rate)
+    return cifar2_model(filters, n_conv, drop, l2, True, optimizer, learning_rate,
+                        optimizer_options)
 
 
 @register("apa.olivetti_cnn")
-def olivetti_cnn(filters: int = 8, num_classes: int = 40, optimizer: str = "sgd",
-                 learning_rate: Optional[float] = None) -> keras.Model:
+def olivetti_cnn(filters: int = 8, num_classes: int = 40, optimizer: Optional[str] = None,
+                 learning_rate: Optional[float] = None,
+                 optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, "Me quedo con tu cara" c (``filters`` is the document's NEURONS, 1..10;
     project's default 8). ``metrics=['accuracy']`` is the project's choice."""
     NEURONS = filters
@@ -80,14 +103,16 @@ def olivetti_cnn(filters: int = 8, num_classes: int = 40, optimizer: str = "sgd"
                                   strides=1, activation="relu"))
     model.add(keras.layers.Flatten())
     model.add(keras.layers.Dense(num_classes, activation="softmax"))
-    model.compile(optimizer=keras_optimizer(optimizer, learning_rate),  # keras.optimizers.SGD()
+    model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate,
+                                            optimizer_options),  # keras.optimizers.SGD()
                   loss=keras.losses.CategoricalCrossentropy(), metrics=['accuracy'])
     return model
 
 
 @register("fp.conv_batchnorm")
-def conv_batchnorm(filters: int = 32, num_classes: int = 10, optimizer: str = "adam",
-                   learning_rate: Optional[float] = None) -> keras.Model:
+def conv_batchnorm(filters: int = 32, num_classes: int = 10, optimizer: Optional[str] = None,
+                   learning_rate: Optional[float] = None,
+                   optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 003: ``conv_model.add(layers.Conv2D(32, 3, activation='relu'))`` then
     ``conv_model.add(layers.BatchNormalization())``.
 
@@ -101,6 +126,7 @@ def conv_batchnorm(filters: int = 32, num_classes: int = 10, optimizer: str = "a
     conv_model.add(layers.BatchNormalization())
     conv_model.add(layers.Flatten())                        # project's choice
     conv_model.add(layers.Dense(num_classes, activation='softmax'))
-    conv_model.compile(optimizer=keras_optimizer(optimizer, learning_rate),
+    conv_model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate,
+                                                 optimizer_options),
                        loss='sparse_categorical_crossentropy', metrics=['accuracy'])
     return conv_model

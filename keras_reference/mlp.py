@@ -6,29 +6,21 @@ from typing import Optional, Sequence
 
 import keras
 
-from .registry import optimizer as keras_optimizer
-from .registry import register
+from .registry import keras_optimizer, register
 
 
 @register("fp.fashion_mlp")
-def fashion_mlp(units: int = 128, num_classes: int = 10, optimizer: str = "adam",
-                learning_rate: Optional[float] = None) -> keras.Model:
+def fashion_mlp(units: int = 128, num_classes: int = 10, optimizer: Optional[str] = None,
+                learning_rate: Optional[float] = None,
+                optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 001, Fashion-MNIST notebook (``input_shape=`` on the first layer, as written there)."""
     model = keras.Sequential([
         keras.layers.Flatten(input_shape=(28, 28)),
         keras.layers.Dense(units, activation="relu"),
         keras.layers.Dense(num_classes, activation="softmax"),
     ])
-    model.compile(optimizer=keras_optimizer(optimizer, learning_rate),
+    model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-
-
-def _compile(model: keras.Model, optimizer: str, learning_rate: Optional[float], loss: str,
-             metrics: Sequence[str] = ("accuracy",)) -> keras.Model:
-    """``model.compile(optimizer, loss, metrics)`` with the optimiser by name (and rate)."""
-    model.compile(optimizer=keras_optimizer(optimizer, learning_rate), loss=loss,
-                  metrics=list(metrics))
     return model
 
 
@@ -51,7 +43,8 @@ def _sequential_mlp(input_shape: Sequence[int], hidden_units: Sequence[int], act
 # --------------------------------------------------------------------------------------------
 @register("apa.fashion3_mlp")
 def fashion3_mlp(NN1: int = 64, NN2: int = 32, activation: str = "linear",  # noqa: N803
-                 optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+                 optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                 optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, problem 2b, as written (``act``, ``input``, ``model``, ``nn``). ``NN1=64`` and
     ``NN2=32`` are the project's defaults; the document asks to experiment with ``NN2 < NN1``."""
     act = activation
@@ -62,7 +55,8 @@ def fashion3_mlp(NN1: int = 64, NN2: int = 32, activation: str = "linear",  # no
     model = keras.layers.Dense(3, activation="softmax")(model)
     nn = keras.Model(input, model)
 
-    nn.compile(optimizer=keras_optimizer(optimizer, learning_rate),  # 'adam'
+    nn.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate,
+                                         optimizer_options),  # 'adam'
                loss="sparse_categorical_crossentropy",
                metrics=["accuracy"])
     return nn
@@ -70,7 +64,8 @@ def fashion3_mlp(NN1: int = 64, NN2: int = 32, activation: str = "linear",  # no
 
 @register("apa.fashion3_mlp_2d")
 def fashion3_mlp_2d(NN1: int = 64, NN2: int = 32, activation: str = "linear",  # noqa: N803
-                    optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+                    optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                    optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, problem 2c: ``rdim = Dense(2, act)`` inserted between the hidden layers, and the
     document's second model ``ndim = keras.Model(input, rdim)`` (sharing the layers), returned
     as the attribute ``nn.projection``. ``NN1``/``NN2`` defaults: project's choice."""
@@ -84,7 +79,8 @@ def fashion3_mlp_2d(NN1: int = 64, NN2: int = 32, activation: str = "linear",  #
     nn = keras.Model(input, model)
     ndim = keras.Model(input, rdim)
 
-    nn.compile(optimizer=keras_optimizer(optimizer, learning_rate),  # 'adam'
+    nn.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate,
+                                         optimizer_options),  # 'adam'
                loss="sparse_categorical_crossentropy",
                metrics=["accuracy"])
     nn.projection = ndim
@@ -92,8 +88,9 @@ def fashion3_mlp_2d(NN1: int = 64, NN2: int = 32, activation: str = "linear",  #
 
 
 @register("apa.olivetti_pca_mlp")
-def olivetti_pca_mlp(input_size: int = 10, neurons: int = 50, optimizer: str = "sgd",
-                     learning_rate: Optional[float] = None) -> keras.Model:
+def olivetti_pca_mlp(input_size: int = 10, neurons: int = 50, optimizer: Optional[str] = None,
+                     learning_rate: Optional[float] = None,
+                     optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, "Me quedo con tu cara" b), as written (``INPUT_SIZE`` PCA components,
     ``NEURONS`` hidden units; defaults 10 and 50 are the project's choice). ``SGD()`` and
     ``CategoricalCrossentropy()`` with no metrics, as the document compiles it."""
@@ -103,7 +100,8 @@ def olivetti_pca_mlp(input_size: int = 10, neurons: int = 50, optimizer: str = "
     model.add(keras.layers.Dense(NEURONS, activation="relu"))
     model.add(keras.layers.Dense(40, activation="softmax"))
 
-    model.compile(optimizer=keras_optimizer(optimizer, learning_rate),  # keras.optimizers.SGD()
+    model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate,
+                                            optimizer_options),  # keras.optimizers.SGD()
                   loss=keras.losses.CategoricalCrossentropy())
     return model
 
@@ -112,7 +110,8 @@ def olivetti_pca_mlp(input_size: int = 10, neurons: int = 50, optimizer: str = "
 # Seed 001
 # --------------------------------------------------------------------------------------------
 @register("fp.shipping_dnn")
-def shipping_dnn(optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+def shipping_dnn(optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                 optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 001, E-commerce shipping notebook, as written (``input_shape=`` on the first layer)."""
     model = keras.Sequential()
     model.add(keras.layers.Dense(128, activation="tanh", input_shape=(18,)))
@@ -122,42 +121,55 @@ def shipping_dnn(optimizer: str = "adam", learning_rate: Optional[float] = None)
     model.add(keras.layers.Dense(128, activation="tanh"))
     model.add(keras.layers.Dense(1, activation="sigmoid"))
 
-    return _compile(model, optimizer, learning_rate, "binary_crossentropy")  # 'Adam'
+    model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate,
+                                            optimizer_options),  # 'Adam'
+                  loss="binary_crossentropy", metrics=["accuracy"])
+    return model
 
 
 @register("fp.perceptron")
-def perceptron(optimizer: str = "sgd", learning_rate: Optional[float] = None) -> keras.Model:
+def perceptron(optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+               optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 001, the perceptron with 3 inputs (4 parameters), as written. The document does not
     compile it: ``sgd`` + ``mse`` is the project's choice."""
     model = keras.Sequential([
         keras.layers.Dense(units=1, input_shape=[3])
     ])
-    return _compile(model, optimizer, learning_rate, "mse", metrics=())
+    model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate, optimizer_options),
+                  loss="mse")
+    return model
 
 
 @register("fp.dense_pair")
-def dense_pair(optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+def dense_pair(optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+               optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 001, two Dense layers of 32 on 12 inputs, as written. The document does not compile
     it: ``adam`` + ``mse`` is the project's choice."""
     model = keras.models.Sequential()
     model.add(keras.layers.Dense(32, activation="relu", input_shape=(12,)))
     model.add(keras.layers.Dense(32))
-    return _compile(model, optimizer, learning_rate, "mse", metrics=())
+    model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
+                  loss="mse")
+    return model
 
 
 @register("fp.flatten_binary")
-def flatten_binary(optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+def flatten_binary(optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                   optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 001, the Flatten example on 12x12 inputs, as written. The document does not compile
     it: ``adam`` + ``binary_crossentropy`` + ``accuracy`` is the project's choice."""
     model = keras.Sequential()
     model.add(keras.layers.Flatten(input_shape=(12, 12)))
     model.add(keras.layers.Dense(64, activation="relu"))
     model.add(keras.layers.Dense(1, activation="sigmoid"))
-    return _compile(model, optimizer, learning_rate, "binary_crossentropy")
+    model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
+                  loss="binary_crossentropy", metrics=["accuracy"])
+    return model
 
 
 @register("fp.fruit_mlp")
-def fruit_mlp(optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+def fruit_mlp(optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+              optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 001, the four-fruit self-assessment with its blanks filled (Flatten of 28x28, 4
     softmax outputs). Not compiled there: ``adam`` + ``sparse_categorical_crossentropy`` +
     ``accuracy`` (as the unit's Fashion-MNIST notebook) is the project's choice."""
@@ -165,15 +177,18 @@ def fruit_mlp(optimizer: str = "adam", learning_rate: Optional[float] = None) ->
     model.add(keras.layers.Flatten(input_shape=(28, 28)))
     model.add(keras.layers.Dense(128, activation="relu"))
     model.add(keras.layers.Dense(4, activation="softmax"))
-    return _compile(model, optimizer, learning_rate, "sparse_categorical_crossentropy")
+    model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
 
 
 # --------------------------------------------------------------------------------------------
 # Seed 002
 # --------------------------------------------------------------------------------------------
 @register("master.mnist_mlp")
-def mnist_mlp(hidden_units: Sequence[int] = (256,), optimizer: str = "rmsprop",
-              learning_rate: Optional[float] = None) -> keras.Model:
+def mnist_mlp(hidden_units: Sequence[int] = (256,), optimizer: Optional[str] = None,
+              learning_rate: Optional[float] = None,
+              optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 002 (described in prose, no listing): 784 inputs, ``Dense(256, relu)``,
     ``Dense(10, softmax)``; ``rmsprop``, ``categorical_crossentropy``, ``accuracy``.
     ``hidden_units`` and ``optimizer`` are exercise 2's "other configurations"."""
@@ -182,7 +197,10 @@ def mnist_mlp(hidden_units: Sequence[int] = (256,), optimizer: str = "rmsprop",
     for units in hidden_units:
         model.add(keras.layers.Dense(units, activation="relu"))
     model.add(keras.layers.Dense(10, activation="softmax"))
-    return _compile(model, optimizer, learning_rate, "categorical_crossentropy")
+    model.compile(optimizer=keras_optimizer(optimizer or "rmsprop", learning_rate,
+                                            optimizer_options),
+                  loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,7 +245,9 @@ def _iris_network(definition: str, output_activation: str) -> keras.Model:
 
 @register("slides.iris_mlp")
 def iris_mlp(output_activation: str = "sigmoid", loss: str = "mse",
-             learning_rate: Optional[float] = None, definition: str = "sequential") -> keras.Model:
+             definition: str = "sequential", optimizer: Optional[str] = None,
+             learning_rate: Optional[float] = None,
+             optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 004, iris: ``Dense(2, tanh) -> Dense(3, sigmoid)`` (19 parameters).
 
     The three set-ups of the slides: ``compile(optimizer='sgd', loss='mse')`` (default);
@@ -238,47 +258,61 @@ def iris_mlp(output_activation: str = "sigmoid", loss: str = "mse",
     "DEFINICIÓN DE MODELOS"; all have the same 19 parameters).
     """
     model = _iris_network(definition, output_activation)
-    return _compile(model, "sgd", learning_rate, loss)
+    model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate, optimizer_options),
+                  loss=loss, metrics=["accuracy"])
+    return model
 
 
 @register("slides.optdigits_mlp")
-def optdigits_mlp(hidden_units: Sequence[int] = (64,), optimizer: str = "adam",
-                  learning_rate: Optional[float] = None) -> keras.Model:
+def optdigits_mlp(hidden_units: Sequence[int] = (64,), optimizer: Optional[str] = None,
+                  learning_rate: Optional[float] = None,
+                  optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 004, optdigits (open): ``Input(64) -> Dense(64, relu) -> Dense(10, softmax)``,
     ``adam``, ``categorical_crossentropy`` on one-hot labels: project's choice."""
     model = _sequential_mlp((64,), hidden_units, "relu", 10, "softmax")
-    return _compile(model, optimizer, learning_rate, "categorical_crossentropy")
+    model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
+                  loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
 
 
 @register("slides.sonar_mlp")
-def sonar_mlp(hidden_units: Sequence[int] = (30,), optimizer: str = "adam",
-              learning_rate: Optional[float] = None) -> keras.Model:
+def sonar_mlp(hidden_units: Sequence[int] = (30,), optimizer: Optional[str] = None,
+              learning_rate: Optional[float] = None,
+              optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 004, "Roca o mina" (open): ``Input(60) -> Dense(30, relu) -> Dense(1, sigmoid)``,
     ``adam``, ``binary_crossentropy``: project's choice."""
     model = _sequential_mlp((60,), hidden_units, "relu", 1, "sigmoid")
-    return _compile(model, optimizer, learning_rate, "binary_crossentropy")
+    model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
+                  loss="binary_crossentropy", metrics=["accuracy"])
+    return model
 
 
 @register("slides.fashion_mlp")
-def slides_fashion_mlp(hidden_units: Sequence[int] = (256, 128), optimizer: str = "adam",
-                       learning_rate: Optional[float] = None) -> keras.Model:
+def slides_fashion_mlp(hidden_units: Sequence[int] = (256, 128), optimizer: Optional[str] = None,
+                       learning_rate: Optional[float] = None,
+                       optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 004, Fashion MNIST exercise (open): ``Flatten -> Dense(256, relu) -> Dense(128,
     relu) -> Dense(10, softmax)``, ``adam``, ``sparse_categorical_crossentropy``: project's
     choice."""
     model = _sequential_mlp((28, 28), hidden_units, "relu", 10, "softmax")
-    return _compile(model, optimizer, learning_rate, "sparse_categorical_crossentropy")
+    model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
 
 
 @register("slides.cifar10_softmax")
-def cifar10_softmax(l2: Optional[float] = None, optimizer: str = "sgd",
-                    learning_rate: Optional[float] = None) -> keras.Model:
+def cifar10_softmax(l2: float = 0.0, optimizer: Optional[str] = None,
+                    learning_rate: Optional[float] = None,
+                    optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 004, CIFAR-10 softmax and softmax + L2 notebooks (open): ``Flatten -> Dense(10,
-    softmax, kernel_regularizer=L2(l2))``, ``sgd``, ``sparse_categorical_crossentropy``:
-    project's choice."""
+    softmax, kernel_regularizer=L2(l2))`` (0.0: no penalty), ``sgd``,
+    ``sparse_categorical_crossentropy``: project's choice."""
     regularizer = keras.regularizers.L2(l2) if l2 else None
     model = keras.Sequential([
         keras.Input(shape=(32, 32, 3)),
         keras.layers.Flatten(),
         keras.layers.Dense(10, activation="softmax", kernel_regularizer=regularizer),
     ])
-    return _compile(model, optimizer, learning_rate, "sparse_categorical_crossentropy")
+    model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate, optimizer_options),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model

@@ -1,12 +1,17 @@
-"""Catalog id -> Keras builder, mirroring :mod:`lightning_models.registry`."""
+"""Catalog id -> Keras builder (the same ids as :mod:`lightning_models.registry`).
+
+Every builder ends with the document's ``model.compile(optimizer=..., loss=..., metrics=...)``
+and takes ``optimizer``, ``learning_rate`` and ``optimizer_options`` to change its optimiser:
+``build("fp.fashion_mlp", optimizer="sgd", learning_rate=0.01, optimizer_options={"momentum":
+0.9})``. :func:`keras_optimizer` turns them into what ``compile`` takes.
+"""
 
 from __future__ import annotations
 
+import difflib
 from typing import Callable, Optional
 
 import keras
-
-from lightning_models.registry import lookup
 
 CATALOG: dict[str, Callable] = {}
 
@@ -24,13 +29,34 @@ def register(entry_id: str):
     return decorate
 
 
+def lookup(entry_id: str, table: dict) -> object:
+    """``table[entry_id]`` with an error that names the closest known ids."""
+    try:
+        return table[entry_id]
+    except KeyError:
+        close = difflib.get_close_matches(entry_id, list(table), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"unknown catalog id {entry_id!r}{hint} Known ids: {', '.join(sorted(table))}") from None
+
+
 def build(entry_id: str, **hparams) -> keras.Model:
     """The compiled Keras model of a catalog entry, e.g. ``build("apa.autoencoder", d1=32)``."""
     return lookup(entry_id, CATALOG)(**hparams)
 
 
-def optimizer(name: str, learning_rate: Optional[float] = None, **options):
-    """``compile(optimizer=name)``; with a learning rate, the Keras object with that rate."""
+def keras_optimizer(name: str, learning_rate: Optional[float] = None,
+                    options: Optional[dict] = None):
+    """What ``compile(optimizer=...)`` takes: the name itself (``'adam'``, as the documents
+    write it) or, with a learning rate or options such as ``momentum``, ``nesterov``, ``rho``,
+    ``centered``, ``beta_1``, ``beta_2``, ``epsilon``, the Keras optimiser object with them."""
+    config = dict(options or {})
     if learning_rate is not None:
-        options = {"learning_rate": learning_rate, **options}
-    return keras.optimizers.get({"class_name": name, "config": options}) if options else name
+        config["learning_rate"] = learning_rate
+    if not config:
+        return name
+    keras.optimizers.get(name)  # an unknown name raises Keras' own error here
+    try:
+        return keras.optimizers.get({"class_name": name, "config": config})
+    except (TypeError, ValueError) as error:  # an option the optimiser does not take
+        raise ValueError(f"optimizer {name!r} does not take all of {sorted(config)} ({error}); "
+                         "see keras.optimizers for its arguments") from None

@@ -2,8 +2,9 @@
 lightning_models/regression.py): wages (individual problem 2), NASDAQ (individual problem 3),
 the Keras guide (3.1).
 
-``apa.nasdaq_logreg`` is a scikit-learn model in both frameworks:
-:func:`lightning_models.regression.nasdaq_logreg` (no Keras builder).
+``apa.nasdaq_logreg`` is a scikit-learn model, the same in both frameworks: it has no Keras
+builder (see lightning_models/regression.py). The input sizes of the data sets come from
+:mod:`datamodules` (``WAGES_FEATURES``, ``NASDAQ_FEATURES``).
 """
 
 from __future__ import annotations
@@ -13,18 +14,18 @@ from typing import Optional, Sequence
 import keras
 import tensorflow as tf
 
-from lightning_models.regression import GUIDE_FEATURES, NASDAQ_FEATURES, WAGES_FEATURES
+from datamodules import NASDAQ_FEATURES, WAGES_FEATURES
 
-from .registry import optimizer as keras_optimizer
-from .registry import register
+from .registry import keras_optimizer, register
 
 
 # ------------------------------------------------------------------------------------------
 # Problem 2, "Ajuste de salario"
 # ------------------------------------------------------------------------------------------
 @register("apa.wages_linear")
-def wages_linear(input_dim: int = WAGES_FEATURES, optimizer: str = "adam",
-                 learning_rate: Optional[float] = None) -> keras.Model:
+def wages_linear(input_dim: int = WAGES_FEATURES, optimizer: Optional[str] = None,
+                 learning_rate: Optional[float] = None,
+                 optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, individual problem 2 b): ridge regression as a one-unit Dense layer.
 
     Fixed for Keras 3: ``keras.Input(shape=(X_train.shape[1]))`` -> ``shape=(input_dim,)`` and
@@ -35,14 +36,16 @@ def wages_linear(input_dim: int = WAGES_FEATURES, optimizer: str = "adam",
     model.add(keras.Input(shape=(input_dim,)))
     model.add(keras.layers.Dense(1, activation="linear",
                                  kernel_regularizer="l2"))
-    model.compile(loss="mean_squared_error", optimizer=keras_optimizer(optimizer, learning_rate),
+    model.compile(loss="mean_squared_error",
+                  optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   metrics=["mean_squared_error"])
     return model
 
 
 @register("apa.wages_mlp")
-def wages_mlp(neurons: int = 64, input_dim: int = WAGES_FEATURES, optimizer: str = "adam",
-              learning_rate: Optional[float] = None) -> keras.Model:
+def wages_mlp(neurons: int = 64, input_dim: int = WAGES_FEATURES, optimizer: Optional[str] = None,
+              learning_rate: Optional[float] = None,
+              optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, individual problem 2 b): two ReLU layers (n, n//2) and a linear output, all with L2.
 
     The document's listing stops before ``compile``; "the same training as the previous model"
@@ -56,7 +59,8 @@ def wages_mlp(neurons: int = 64, input_dim: int = WAGES_FEATURES, optimizer: str
                                  kernel_regularizer="l2"))
     model.add(keras.layers.Dense(1, activation="linear",
                                  kernel_regularizer="l2"))
-    model.compile(loss="mean_squared_error", optimizer=keras_optimizer(optimizer, learning_rate),
+    model.compile(loss="mean_squared_error",
+                  optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   metrics=["mean_squared_error"])
     return model
 
@@ -76,7 +80,8 @@ def nllike(y, y_hat):
 
 @register("apa.wages_gaussian_nll")
 def wages_gaussian_nll(neurons: int = 64, input_dim: int = WAGES_FEATURES,
-                       optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+                       optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                       optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, individual problem 2 c): shared layer, a mean branch and a log-variance branch.
 
     Fixed for Keras 3: ``shape=(input_dim,)`` and ``metrics=[nllike]`` (a bare function raises,
@@ -98,7 +103,9 @@ def wages_gaussian_nll(neurons: int = 64, input_dim: int = WAGES_FEATURES,
     cout = keras.layers.Concatenate(axis=-1)([output1, output2])
     model = keras.Model(inputs=input, outputs=cout)
 
-    model.compile(loss=nllike, optimizer=keras_optimizer(optimizer, learning_rate),  # Adam()
+    model.compile(loss=nllike,
+                  optimizer=keras_optimizer(optimizer or "adam", learning_rate,
+                                            optimizer_options),  # Adam()
                   metrics=[nllike])
     model.mean = keras.Model(input, output1)
     model.log_variance = keras.Model(input, output2)
@@ -109,21 +116,23 @@ def wages_gaussian_nll(neurons: int = 64, input_dim: int = WAGES_FEATURES,
 # Problem 3, "Perder hasta la camisa"
 # ------------------------------------------------------------------------------------------
 @register("apa.nasdaq_mlp")
-def nasdaq_mlp(hidden: Sequence[int] = (64,), activation: str = "relu", l2: float = 0.0,
-               input_dim: int = NASDAQ_FEATURES, optimizer: str = "adam",
-               learning_rate: Optional[float] = None) -> keras.Model:
+def nasdaq_mlp(hidden_units: Sequence[int] = (64,), activation: str = "relu", l2: float = 0.0,
+               input_dim: int = NASDAQ_FEATURES, optimizer: Optional[str] = None,
+               learning_rate: Optional[float] = None,
+               optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, individual problem 3 c): the document leaves the MLP open (Bayesian search over its
     hyperparameters); this one is the project's choice: ``Dense(h, activation)`` per entry of
-    ``hidden``, then ``Dense(1, sigmoid)``, every kernel with ``L2(l2)`` when ``l2 > 0``;
+    ``hidden_units``, then ``Dense(1, sigmoid)``, every kernel with ``L2(l2)`` (0.0: none);
     binary cross-entropy, Adam, accuracy. 45 inputs = 3-day windows x 15 variables.
     """
     regularizer = keras.regularizers.L2(l2) if l2 else None
     model = keras.Sequential()
     model.add(keras.Input(shape=(input_dim,)))
-    for units in hidden:
+    for units in hidden_units:
         model.add(keras.layers.Dense(units, activation=activation, kernel_regularizer=regularizer))
     model.add(keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=regularizer))
-    model.compile(loss="binary_crossentropy", optimizer=keras_optimizer(optimizer, learning_rate),
+    model.compile(loss="binary_crossentropy",
+                  optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   metrics=["accuracy"])
     return model
 
@@ -132,8 +141,9 @@ def nasdaq_mlp(hidden: Sequence[int] = (64,), activation: str = "relu", l2: floa
 # Chapter 3.1, the Keras guide
 # ------------------------------------------------------------------------------------------
 @register("apa.guide_mlp")
-def guide_mlp(input_dim: int = GUIDE_FEATURES, optimizer: str = "adam",
-              learning_rate: Optional[float] = None) -> keras.Model:
+def guide_mlp(input_dim: int = 256, optimizer: Optional[str] = None,
+              learning_rate: Optional[float] = None,
+              optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, chapter 3.1, the Sequential example (``shape=(256)`` -> ``(256,)`` for Keras 3).
 
     The guide's compile example uses ``'sparse_categorical_crossentropy'``; for two linear
@@ -144,13 +154,15 @@ def guide_mlp(input_dim: int = GUIDE_FEATURES, optimizer: str = "adam",
     model.add(keras.layers.Dense(128, activation='relu'))
     model.add(keras.layers.Dense(16, activation='relu'))
     model.add(keras.layers.Dense(2, activation='linear'))
-    model.compile(loss="mse", optimizer=keras_optimizer(optimizer, learning_rate))
+    model.compile(loss="mse",
+                  optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options))
     return model
 
 
 @register("apa.guide_two_branch")
-def guide_two_branch(input_dim: int = GUIDE_FEATURES, optimizer: str = "adam",
-                     learning_rate: Optional[float] = None) -> keras.Model:
+def guide_two_branch(input_dim: int = 256, optimizer: Optional[str] = None,
+                     learning_rate: Optional[float] = None,
+                     optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, chapter 3.1, the functional example with two outputs.
 
     Fixed for Keras 3: ``shape=(256,)`` and ``keras.Model(inputs=input, outputs=[...])`` (the
@@ -167,7 +179,8 @@ def guide_two_branch(input_dim: int = GUIDE_FEATURES, optimizer: str = "adam",
     output2 = keras.layers.Dense(1, activation='tanh')(rama2)
 
     model = keras.Model(inputs=input, outputs=[output1, output2])
-    model.compile(loss="mse", optimizer=keras_optimizer(optimizer, learning_rate))
+    model.compile(loss="mse",
+                  optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options))
     model.branch1 = keras.Model(input, output1)
     model.branch2 = keras.Model(input, output2)
     return model

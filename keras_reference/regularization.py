@@ -10,18 +10,18 @@ from typing import Optional
 import keras
 from keras import layers, models, regularizers
 
-from .registry import optimizer as keras_optimizer
-from .registry import register
+from .registry import keras_optimizer, register
 
 
 # --------------------------------------------------------------------------------------------
 # Seed 003: the IMDB review classifier, plain, with L2 weight decay and with Dropout
 # --------------------------------------------------------------------------------------------
-def _imdb_mlp(units: int, input_dim: int, l2: Optional[float], dropout: float,
-              optimizer: str, learning_rate: Optional[float]) -> keras.Model:
+def _imdb_mlp(units: int, input_dim: int, l2: float, dropout: float,
+              optimizer: Optional[str], learning_rate: Optional[float],
+              optimizer_options: Optional[dict]) -> keras.Model:
     """The document's three IMDB listings in one: ``kernel_regularizer=regularizers.l2(l2)`` on
-    the hidden layers when ``l2`` is set (section 2.2), a ``Dropout(dropout)`` after each when
-    ``dropout`` is set (section 2.3). ``input_shape=`` on the first layer, as written there."""
+    the hidden layers when ``l2`` > 0 (section 2.2; 0.0: none), a ``Dropout(dropout)`` after each
+    when ``dropout`` is set (section 2.3). ``input_shape=`` on the first layer, as written there."""
     def penalty():
         return regularizers.l2(l2) if l2 else None
 
@@ -34,34 +34,38 @@ def _imdb_mlp(units: int, input_dim: int, l2: Optional[float], dropout: float,
     if dropout:
         model.add(layers.Dropout(dropout))
     model.add(layers.Dense(1, activation="sigmoid"))
-    model.compile(optimizer=keras_optimizer(optimizer, learning_rate),  # 'rmsprop'
+    model.compile(optimizer=keras_optimizer(optimizer or "rmsprop", learning_rate,
+                                            optimizer_options),
                   loss="binary_crossentropy",
                   metrics=["acc"])
     return model
 
 
 @register("fp.imdb_mlp")
-def imdb_mlp(units: int = 16, input_dim: int = 10000, optimizer: str = "rmsprop",
-             learning_rate: Optional[float] = None) -> keras.Model:
+def imdb_mlp(units: int = 16, input_dim: int = 10000, optimizer: Optional[str] = None,
+             learning_rate: Optional[float] = None,
+             optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 003, section 1: ``Dense(16, relu) -> Dense(16, relu) -> Dense(1, sigmoid)``."""
-    return _imdb_mlp(units, input_dim, l2=None, dropout=0.0, optimizer=optimizer,
-                     learning_rate=learning_rate)
+    return _imdb_mlp(units, input_dim, l2=0.0, dropout=0.0, optimizer=optimizer,
+                     learning_rate=learning_rate, optimizer_options=optimizer_options)
 
 
 @register("fp.imdb_mlp_l2")
 def imdb_mlp_l2(units: int = 16, input_dim: int = 10000, l2: float = 0.001,
-                optimizer: str = "rmsprop", learning_rate: Optional[float] = None) -> keras.Model:
+                optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 003, section 2.2: ``kernel_regularizer=regularizers.l2(0.001)`` on both hidden layers."""
     return _imdb_mlp(units, input_dim, l2=l2, dropout=0.0, optimizer=optimizer,
-                     learning_rate=learning_rate)
+                     learning_rate=learning_rate, optimizer_options=optimizer_options)
 
 
 @register("fp.imdb_mlp_dropout")
 def imdb_mlp_dropout(units: int = 16, input_dim: int = 10000, dropout: float = 0.5,
-                     optimizer: str = "rmsprop", learning_rate: Optional[float] = None) -> keras.Model:
+                     optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                     optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 003, section 2.3: ``layers.Dropout(0.5)`` after each hidden layer."""
-    return _imdb_mlp(units, input_dim, l2=None, dropout=dropout, optimizer=optimizer,
-                     learning_rate=learning_rate)
+    return _imdb_mlp(units, input_dim, l2=0.0, dropout=dropout, optimizer=optimizer,
+                     learning_rate=learning_rate, optimizer_options=optimizer_options)
 
 
 # --------------------------------------------------------------------------------------------
@@ -69,7 +73,8 @@ def imdb_mlp_dropout(units: int = 16, input_dim: int = 10000, dropout: float = 0
 # --------------------------------------------------------------------------------------------
 @register("fp.fashion_mlp_dropout")
 def fashion_mlp_dropout(units: int = 512, num_classes: int = 10, dropout: float = 0.2,
-                        optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+                        optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                        optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 003, TensorBoard section: the document's ``create_model()`` compiled as ``train_model()``
     does (the TensorBoard callback belongs to ``fit``)."""
     model = keras.models.Sequential([
@@ -78,7 +83,7 @@ def fashion_mlp_dropout(units: int = 512, num_classes: int = 10, dropout: float 
         keras.layers.Dropout(dropout),
         keras.layers.Dense(num_classes, activation="softmax"),
     ])
-    model.compile(optimizer=keras_optimizer(optimizer, learning_rate),
+    model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return model
@@ -86,7 +91,8 @@ def fashion_mlp_dropout(units: int = 512, num_classes: int = 10, dropout: float 
 
 @register("fp.dense_batchnorm")
 def dense_batchnorm(units: int = 32, input_dim: int = 64, num_classes: int = 10,
-                    optimizer: str = "adam", learning_rate: Optional[float] = None) -> keras.Model:
+                    optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                    optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 003, batch-normalisation section: ``dense_model.add(layers.Dense(32, activation='relu'))``
     then ``dense_model.add(layers.BatchNormalization())``.
 
@@ -98,7 +104,8 @@ def dense_batchnorm(units: int = 32, input_dim: int = 64, num_classes: int = 10,
     dense_model.add(layers.Dense(units, activation="relu"))
     dense_model.add(layers.BatchNormalization())
     dense_model.add(layers.Dense(num_classes, activation="softmax"))  # project's choice
-    dense_model.compile(optimizer=keras_optimizer(optimizer, learning_rate),
+    dense_model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate,
+                                                  optimizer_options),
                         loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return dense_model
 
@@ -118,8 +125,9 @@ REGULARIZERS = {
 
 @register("slides.regularized_dense")
 def regularized_dense(regularizer: str = "l2", units: int = 32, input_dim: int = 64,
-                      num_classes: int = 10, optimizer: str = "adam",
-                      learning_rate: Optional[float] = None) -> keras.Model:
+                      num_classes: int = 10, optimizer: Optional[str] = None,
+                      learning_rate: Optional[float] = None,
+                      optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 004, slide "keras.regularizers": ``Dense(32, kernel_regularizer=l2(0.01),
     bias_regularizer=l2(0.01))``, or ``l1(0.01)``, or ``l1_l2(l1=0.01, l2=0.01)``.
 
@@ -135,14 +143,15 @@ def regularized_dense(regularizer: str = "l2", units: int = 32, input_dim: int =
     model.add(layers.Dense(units, activation="relu",  # relu: project's choice
                            kernel_regularizer=make(), bias_regularizer=make()))
     model.add(layers.Dense(num_classes, activation="softmax"))  # project's choice
-    model.compile(optimizer=keras_optimizer(optimizer, learning_rate),
+    model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
 @register("slides.dropout_example")
-def dropout_example(dropout: float = 0.5, optimizer: str = "sgd",
-                    learning_rate: Optional[float] = None) -> keras.Model:
+def dropout_example(dropout: float = 0.5, optimizer: Optional[str] = None,
+                    learning_rate: Optional[float] = None,
+                    optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 004, slide "Keras Dropout", as written there.
 
     Project's choice (the slide does not compile it): mean squared error with Keras' SGD.
@@ -151,13 +160,15 @@ def dropout_example(dropout: float = 0.5, optimizer: str = "sgd",
     model.add(layers.Dense(6, input_shape=[3]))
     model.add(layers.Dropout(dropout))
     model.add(layers.Dense(2))
-    model.compile(optimizer=keras_optimizer(optimizer, learning_rate), loss="mean_squared_error")
+    model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate, optimizer_options),
+                  loss="mean_squared_error")
     return model
 
 
 @register("slides.early_stopping")
 def early_stopping_mlp(units: int = 32, input_dim: int = 64, num_classes: int = 10,
-                       optimizer: str = "sgd", learning_rate: Optional[float] = None) -> keras.Model:
+                       optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
+                       optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 004, slide "Parada temprana" (``model = ...`` there).
 
     Project's choice: ``Input(64) -> Dense(32, relu) -> Dense(10, softmax)``, SGD, sparse
@@ -170,7 +181,7 @@ def early_stopping_mlp(units: int = 32, input_dim: int = 64, num_classes: int = 
         layers.Dense(units, activation="relu"),
         layers.Dense(num_classes, activation="softmax"),
     ])
-    model.compile(optimizer=keras_optimizer(optimizer, learning_rate),
+    model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate, optimizer_options),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 

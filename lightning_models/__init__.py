@@ -1,13 +1,15 @@
 """PyTorch Lightning versions of every network of the Keras teaching documents.
 
-``build(entry_id, **hparams)`` returns the LightningModule of a catalog id (../shared/CATALOG.md);
+``build(entry_id, **hparams)`` returns the LightningModule of a catalog id (docs/catalog.md);
 ``python -m lightning_models fit --config configs/<id>.yaml`` trains one through LightningCLI.
 """
 
-import os as _os
+from ._import_guard import load_triton_first as _load_triton_first
 
-# TensorBoard imports tensorflow when it is installed; keep its C++ start-up chatter quiet.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_load_triton_first()  # before lightning: triton must be loaded before TensorFlow (see there)
+
+import os as _os  # noqa: E402
+
 _user_nvml_setting = _os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK")
 
 import lightning  # noqa: E402  (sets PYTORCH_NVML_BASED_CUDA_CHECK=1 on import)

@@ -2,7 +2,7 @@
 
 What a subclass writes is only the architecture (``__init__`` building layers, ``forward``
 returning logits). This base class supplies what Keras' ``compile(optimizer, loss, metrics)``
-and ``fit`` do (PARITY.md sections 6-10):
+and ``fit`` do (docs/keras-vs-torch.md sections 6-10):
 
 - the loss by Keras name, computed from logits exactly as Keras' ``fit`` does;
 - Keras regularisation penalties added to ``loss`` AND ``val_loss``;
@@ -13,7 +13,7 @@ and ``fit`` do (PARITY.md sections 6-10):
 - ``predict`` returns probabilities (the output activation applied), like ``model.predict``;
 - ``self.history`` is a Keras-style History: ``model.history.history['val_loss']``.
 
-Speed (benchmarks/README.md): the catalog's networks are so small that Lightning's per-batch
+Speed (README, "Speed"): the catalog's networks are so small that Lightning's per-batch
 machinery (hooks, closures, logging) would cost more than the arithmetic. So, like Keras'
 ``compile(steps_per_execution=...)``, one Lightning training step runs up to
 ``steps_per_execution`` optimiser steps (manual optimisation over ``dataloader_iter``). The
@@ -97,6 +97,8 @@ class KerasCompile:
     custom_objects: Mapping[str, Callable] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
+        if isinstance(self.metrics, str):
+            raise ValueError(f"metrics must be a list of names, e.g. ({self.metrics!r},)")
         object.__setattr__(self, "metrics", tuple(self.metrics))
         if self.loss not in self.custom_objects:
             check_loss_name(self.loss)
@@ -335,6 +337,11 @@ class KerasModule(pl.LightningModule):
         logs.update(getattr(self, "_val_logs", {}))
         self._val_logs = {}
         self.history.append(self.current_epoch, logs)
+        # Keras hands each epoch's logs to its callbacks; callbacks that print or keep them
+        # (KerasProgress) get them here, once they are complete.
+        for callback in self.trainer.callbacks:
+            if hasattr(callback, "on_keras_epoch_end"):
+                callback.on_keras_epoch_end(self.trainer, self, self.current_epoch, dict(logs))
 
     def configure_optimizers(self):
         return make_optimizer(self.optimizer_name, self.parameters(), self.learning_rate,

@@ -1,6 +1,6 @@
 """Keras' EarlyStopping and ModelCheckpoint, with Keras' argument names and semantics, on Lightning.
 
-Both run at the end of each epoch after validation, as Keras' ``on_epoch_end`` (PARITY.md s.10):
+Both run at the end of each epoch after validation, as Keras' ``on_epoch_end`` (docs/keras-vs-torch.md s.10):
 
 - :class:`KerasEarlyStopping`: Keras defaults (``patience=0``, ``mode='auto'``), NaN counts as
   "no improvement" and a missing monitor only warns, as in Keras; ``restore_best_weights``
@@ -93,7 +93,8 @@ class KerasEarlyStopping(EarlyStopping):
 
 class KerasModelCheckpoint(ModelCheckpoint):
     """``keras.callbacks.ModelCheckpoint(filepath, monitor, save_best_only, save_weights_only,
-    mode)``: ``filepath`` names the file (extension replaced by ``.ckpt``). A template such as
+    mode)``: ``filepath`` names the file (extension replaced by ``.ckpt``); a relative one is
+    placed in the run's folder (``trainer.log_dir``, e.g. ``runs/<id>/version_0/best.ckpt``). A template such as
     ``"model-{epoch:02d}"`` keeps one file per epoch, as in Keras, but Lightning's ``epoch``
     counts from 0 (Keras' from 1). Load a file with ``model.load_weights(path)``."""
 
@@ -105,12 +106,21 @@ class KerasModelCheckpoint(ModelCheckpoint):
             if filename.endswith(ext):
                 filename = filename[: -len(ext)]
         per_epoch_files = "{" in filename and not save_best_only
-        super().__init__(dirpath=dirpath or None, filename=filename,
+        self.keras_dirpath = dirpath  # a relative folder is taken inside the run's folder (setup)
+        super().__init__(dirpath=dirpath if os.path.isabs(dirpath) else None, filename=filename,
                          monitor=monitor if save_best_only else None,
                          mode=keras_mode(monitor, mode), save_top_k=-1 if per_epoch_files else 1,
                          save_weights_only=save_weights_only, verbose=verbose,
                          save_on_train_epoch_end=True, enable_version_counter=False,
                          auto_insert_metric_name=False)
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        if not os.path.isabs(self.keras_dirpath):
+            # Keras writes a relative filepath under the working directory; here every output of
+            # a run stays in that run's folder (the logger's version folder, or default_root_dir).
+            run_folder = trainer.log_dir or trainer.default_root_dir
+            self.dirpath = os.path.join(run_folder, self.keras_dirpath)
+        super().setup(trainer, pl_module, stage)
 
 
 class WeightHistograms(Callback):
@@ -131,33 +141,37 @@ class WeightHistograms(Callback):
 
 
 class KerasProgress(Callback):
-    """Prints ``Epoch 5/5 - 4s - loss: 0.2956 - accuracy: 0.8906 - val_loss: ...`` every
-    ``every_n_epochs`` epochs and at the end, as Keras' ``fit(verbose=2)`` does every epoch.
+    """Prints ``Epoch 5/5 - 4.1s - loss: 0.2956 - accuracy: 0.8906 - val_loss: ...`` every
+    ``every_n_epochs`` epochs and for the last epoch, as Keras' ``fit(verbose=2)`` does every epoch.
 
-    It reads the module's History, which is complete only after the module's own epoch end (it
-    runs after this callback's), so each line is printed when the next epoch starts."""
+    The line needs the epoch's complete logs (training and validation means), which exist only
+    after the module's own epoch end; the module hands them over through
+    :meth:`on_keras_epoch_end` (as Keras hands ``logs`` to its callbacks), so the last epoch's
+    line comes before Lightning's "`Trainer.fit` stopped" line."""
 
     def __init__(self, every_n_epochs: int = 1):
-        self.every_n_epochs = max(1, every_n_epochs)
-        self._printed = 0
+        if every_n_epochs < 1:
+            raise ValueError(f"every_n_epochs must be >= 1, got {every_n_epochs}")
+        self.every_n_epochs = every_n_epochs
         self._started = time.perf_counter()
-
-    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._printed = len(pl_module.history.epoch)
+        self._last_line: Optional[tuple[int, str]] = None
+        self._printed_epoch: Optional[int] = None
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._flush(trainer, pl_module, final=False)
         self._started = time.perf_counter()
 
-    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._flush(trainer, pl_module, final=True)
+    def on_keras_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, epoch: int,
+                           logs: dict) -> None:
+        values = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+        line = f"Epoch {epoch + 1}/{trainer.max_epochs} - {time.perf_counter() - self._started:.1f}s - {values}"
+        self._last_line = (epoch, line)
+        if (epoch + 1) % self.every_n_epochs == 0 or epoch + 1 == trainer.max_epochs:
+            self._print(epoch, line)
 
-    def _flush(self, trainer: pl.Trainer, pl_module: pl.LightningModule, final: bool) -> None:
-        history = pl_module.history
-        for i in range(self._printed, len(history.epoch)):
-            epoch = history.epoch[i] + 1
-            if epoch % self.every_n_epochs == 0 or (final and i == len(history.epoch) - 1):
-                values = " - ".join(f"{k}: {v[i]:.4f}" for k, v in history.history.items())
-                print(f"Epoch {epoch}/{trainer.max_epochs} - "
-                      f"{time.perf_counter() - self._started:.1f}s - {values}", flush=True)
-        self._printed = len(history.epoch)
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self._last_line is not None and self._printed_epoch != self._last_line[0]:
+            self._print(*self._last_line)  # an early stop between two printed epochs
+
+    def _print(self, epoch: int, line: str) -> None:
+        print(line, flush=True)
+        self._printed_epoch = epoch

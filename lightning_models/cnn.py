@@ -13,11 +13,9 @@ The three CIFAR-10 airplane-vs-bird networks share one builder, :func:`cifar2_co
 
 from __future__ import annotations
 
-from typing import Optional
-
 from torch import nn
 
-from .base import KerasModule
+from .base import KerasCompile, KerasModule
 from .keras_layers import (BatchNormalization, ChannelsFirst, Conv2D, Dense, Dropout, Flatten,
                            MaxPooling2D)
 from .registry import register
@@ -37,16 +35,17 @@ def cifar2_filters(filters: int, n_conv: int) -> tuple[int, ...]:
     return (filters,) + CIFAR2_EXTRA_FILTERS[:n_conv - 1]
 
 
-def cifar2_conv_net(filters: int = 8, n_conv: int = 1, drop: float = 0.0, l2: bool = False,
+def cifar2_conv_net(filters: int = 8, n_conv: int = 1, drop: float = 0.0, l2: float = 0.0,
                     pooling: bool = False) -> nn.Sequential:
     """The CIFAR-2 network of seed 000, problem 3, as a torch ``Sequential`` returning logits.
 
     ``[Conv2D(f, (3, 3), relu) (-> MaxPooling2D((2, 2), strides (1, 1), 'valid'))] x n_conv
     -> Flatten -> Dropout(drop) -> Dense(64, relu) -> Dense(32, relu) -> Dense(1)``; the two
-    hidden Dense layers carry ``kernel_regularizer='l2'`` when ``l2`` (part b of the exercise).
+    hidden Dense layers carry the L2 penalty ``l2 * sum(w**2)`` when ``l2`` > 0 (part b of the
+    exercise: ``kernel_regularizer='l2'``, which is ``l2=0.01``; 0.0: none).
     The sigmoid of the output layer is applied by the model (loss and predict).
     """
-    hidden_regularizer = "l2" if l2 else None
+    hidden_regularizer = {"l2": l2} if l2 else None
     height, width, channels = CIFAR2_INPUT_SHAPE
     layers: list[nn.Module] = [ChannelsFirst()]
     for out_channels in cifar2_filters(filters, n_conv):
@@ -71,21 +70,21 @@ class _Cifar2Network(KerasModule):
 
     ``metrics=['accuracy']`` is the project's choice (the document compiles without metrics but
     asks for the train and test accuracy of every model); the Keras builders add it too.
+
+    It has no ``__init__``: each id builds ``self.net`` from its own arguments, so its saved
+    hyperparameters (``model.hparams``) are exactly those and ``load_from_checkpoint`` rebuilds
+    it (an ``__init__`` here would add its arguments, e.g. ``pooling``, to every id's).
     """
 
+    keras_compile = KerasCompile(loss="binary_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="sigmoid")
     input_shape = CIFAR2_INPUT_SHAPE
 
-    def __init__(self, filters: int, n_conv: int, drop: float, l2: bool, pooling: bool,
-                 optimizer: str, learning_rate: Optional[float]):
-        super().__init__(loss="binary_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="sigmoid")
-        self.net = cifar2_conv_net(filters, n_conv, drop, l2, pooling)
 
-
-#: Part b of the exercise: dropout from 0 to 0.8 in steps of 0.2; then dropout 0 + L2 and 0.8 + L2.
+#: Part b of the exercise: dropout from 0 to 0.8 in steps of 0.2; then dropout 0 + L2 and 0.8 +
+#: L2 (Keras' ``'l2'``, factor 0.01).
 CIFAR2_DROP_GRID = ([dict(drop=d) for d in (0.0, 0.2, 0.4, 0.6, 0.8)]
-                    + [dict(drop=d, l2=True) for d in (0.0, 0.8)])
+                    + [dict(drop=d, l2=0.01) for d in (0.0, 0.8)])
 #: Parts c and d: 1 to 5 convolutional layers (the document trains 2..5; 1 is part b's network
 #: with dropout 0.8 + L2, the baseline both sweeps are compared with).
 CIFAR2_DEPTH_GRID = [dict(n_conv=n) for n in range(1, 6)]
@@ -98,25 +97,28 @@ class Cifar2CNN(_Cifar2Network):
 
     Trained with Adam and binary cross-entropy, 100 epochs, batch 256, validation on the test
     set, EarlyStopping(patience 20) + best checkpoint; ``filters=8`` and ``drop`` in
-    {0, .2, .4, .6, .8}, then ``drop`` 0 and 0.8 with ``l2=True`` (L2 on the hidden Dense layers).
+    {0, .2, .4, .6, .8}, then ``drop`` 0 and 0.8 with ``l2=0.01`` (Keras' ``'l2'`` on the hidden
+    Dense layers; the default 0.0 is no penalty).
     """
 
-    def __init__(self, filters: int = 8, drop: float = 0.0, l2: bool = False,
-                 optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(filters, 1, drop, l2, False, optimizer, learning_rate)
+    def __init__(self, filters: int = 8, drop: float = 0.0, l2: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.net = cifar2_conv_net(filters, 1, drop, l2, pooling=False)
 
 
 @register("apa.cifar2_deep_cnn", grid=CIFAR2_DEPTH_GRID)
 class Cifar2DeepCNN(_Cifar2Network):
     """Seed 000, problem 3c: :class:`Cifar2CNN` with ``n_conv - 1`` more ``Conv2D((3, 3), relu)``
-    after the first, with 16, 32, 64, 128 filters; trained as 3b with ``drop=0.8`` and ``l2``.
+    after the first, with 16, 32, 64, 128 filters; trained as 3b with ``drop=0.8`` and
+    ``l2=0.01`` (Keras' ``'l2'``).
 
     The document trains ``n_conv`` 2..5; the project's default is the first of them, 2.
     """
 
-    def __init__(self, n_conv: int = 2, filters: int = 8, drop: float = 0.8, l2: bool = True,
-                 optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(filters, n_conv, drop, l2, False, optimizer, learning_rate)
+    def __init__(self, n_conv: int = 2, filters: int = 8, drop: float = 0.8, l2: float = 0.01,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.net = cifar2_conv_net(filters, n_conv, drop, l2, pooling=False)
 
 
 @register("apa.cifar2_pool_cnn", grid=CIFAR2_DEPTH_GRID)
@@ -128,9 +130,10 @@ class Cifar2PoolCNN(_Cifar2Network):
     ``n_conv`` 1..5 as there (project's default 2, as :class:`Cifar2DeepCNN`).
     """
 
-    def __init__(self, n_conv: int = 2, filters: int = 8, drop: float = 0.8, l2: bool = True,
-                 optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(filters, n_conv, drop, l2, True, optimizer, learning_rate)
+    def __init__(self, n_conv: int = 2, filters: int = 8, drop: float = 0.8, l2: float = 0.01,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.net = cifar2_conv_net(filters, n_conv, drop, l2, pooling=True)
 
 
 @register("apa.olivetti_cnn", grid=[dict(filters=f) for f in range(1, 11)])
@@ -145,13 +148,12 @@ class OlivettiCNN(KerasModule):
     ``(62*62*filters + 1) * 40`` for the Dense layer.
     """
 
+    keras_compile = KerasCompile(loss="categorical_crossentropy", optimizer="sgd",
+                                 metrics=("accuracy",), output_activation="softmax")
     input_shape = (64, 64, 1)
 
-    def __init__(self, filters: int = 8, num_classes: int = 40, optimizer: str = "sgd",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+    def __init__(self, filters: int = 8, num_classes: int = 40, **kwargs):
+        super().__init__(**kwargs)
         self.net = nn.Sequential(
             ChannelsFirst(),
             Conv2D(1, filters, kernel_size=3, strides=1, activation="relu"),
@@ -173,13 +175,12 @@ class ConvBatchNorm(KerasModule):
     here they are buffers (``count_params()`` adds them back).
     """
 
+    keras_compile = KerasCompile(loss="sparse_categorical_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="softmax")
     input_shape = (28, 28, 1)
 
-    def __init__(self, filters: int = 32, num_classes: int = 10, optimizer: str = "adam",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+    def __init__(self, filters: int = 32, num_classes: int = 10, **kwargs):
+        super().__init__(**kwargs)
         height, width, channels = self.input_shape
         self.net = nn.Sequential(
             ChannelsFirst(),

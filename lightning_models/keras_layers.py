@@ -1,4 +1,4 @@
-"""Torch layers that behave like the Keras 3 layers the documents use (PARITY.md sections 1-5, 7).
+"""Torch layers that behave like the Keras 3 layers the documents use (docs/keras-vs-torch.md sections 1-5, 7).
 
 Each class is the stock torch layer with Keras' defaults: initialisers, BatchNorm momentum/epsilon
 and biased moving variance, regularisers attached to the layer, and channels-last flattening.
@@ -44,7 +44,7 @@ def get_activation(name: Optional[str]) -> Callable[[torch.Tensor], torch.Tensor
 
 
 # --------------------------------------------------------------------------------------------
-# Regularisers (PARITY.md section 7): Keras adds these penalties to loss AND val_loss
+# Regularisers (docs/keras-vs-torch.md section 7): Keras adds these penalties to loss AND val_loss
 # --------------------------------------------------------------------------------------------
 class Regularizer:
     """``l1 * sum|w| + l2 * sum(w^2)`` (no 1/2), as ``keras.regularizers.L1L2``."""
@@ -70,7 +70,7 @@ RegularizerSpec = Union[None, str, dict, Regularizer]
 def get_regularizer(spec: RegularizerSpec) -> Optional[Regularizer]:
     """Keras identifiers: ``'l1'`` / ``'l2'`` (factor 0.01), ``'l1l2'`` (0, 0, as Keras 3),
     a dict such as ``{'l2': 0.001}`` or ``{'l1': 0.01, 'l2': 0.01}``, or a :class:`Regularizer`.
-    ``'l1_l2'`` is rejected exactly like Keras 3 does (PARITY.md section 12)."""
+    ``'l1_l2'`` is rejected exactly like Keras 3 does (docs/keras-vs-torch.md sections 7, 12)."""
     if spec is None or isinstance(spec, Regularizer):
         return spec
     if isinstance(spec, str):
@@ -114,7 +114,7 @@ class Dense(Regularized, nn.Linear):
     """``keras.layers.Dense``: glorot-uniform kernel, zero bias, optional activation/regularisers.
 
     A network's output Dense is built without activation: the model returns logits and applies
-    its ``output_activation`` in ``predict`` (and inside the loss, as Keras does; PARITY.md s.8).
+    its ``output_activation`` in ``predict`` (and inside the loss, as Keras does; docs/keras-vs-torch.md s.8).
     """
 
     def __init__(self, in_features: int, units: int, activation: Optional[str] = None,
@@ -174,7 +174,7 @@ class BatchNormalization(nn.Module):
     """``keras.layers.BatchNormalization`` (momentum 0.99, epsilon 1e-3) over dim 1.
 
     Differs from ``nn.BatchNorm*d`` in the moving variance, which Keras updates with the
-    BIASED batch variance (PARITY.md section 5). Keras counts ``moving_mean`` and
+    BIASED batch variance (docs/keras-vs-torch.md section 5). Keras counts ``moving_mean`` and
     ``moving_variance`` as non-trainable parameters; here they are buffers, so Keras'
     ``count_params()`` is this layer's parameter count + 2 * features.
     """

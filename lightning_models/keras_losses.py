@@ -2,7 +2,7 @@
 
 Models here return LOGITS (the output Dense without its softmax/sigmoid). Keras' ``fit`` also
 computes cross-entropy from the logits when the output layer is a softmax/sigmoid (it reads
-``_keras_logits``; PARITY.md section 8), so the unclipped ``F.cross_entropy`` /
+``_keras_logits``; docs/keras-vs-torch.md section 8), so the unclipped ``F.cross_entropy`` /
 ``binary_cross_entropy_with_logits`` reproduce it. A cross-entropy on an output that is not the
 matching activation falls back to Keras' clipped formula on probabilities (``keras_ce_on_probs``).
 """
@@ -87,7 +87,7 @@ def compute_loss(name: str, logits: torch.Tensor, target: torch.Tensor,
 
 
 def keras_accuracy(outputs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Per-sample correctness under Keras' rule for ``metrics=['accuracy']`` (PARITY.md s.9).
+    """Per-sample correctness under Keras' rule for ``metrics=['accuracy']`` (docs/keras-vs-torch.md s.9).
 
     The choice depends on shapes, not on the loss: one output unit -> binary accuracy with
     ``p > 0.5``; integer labels (lower rank, or last dim 1) -> argmax vs label; one-hot labels

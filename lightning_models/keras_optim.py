@@ -1,4 +1,4 @@
-"""Optimisers by Keras name with Keras 3's defaults and update rules (PARITY.md section 6).
+"""Optimisers by Keras name with Keras 3's defaults and update rules (docs/keras-vs-torch.md section 6).
 
 - ``'sgd'``: ``torch.optim.SGD`` is exact for a constant learning rate once its defaults are
   Keras' (lr 0.01, momentum 0); used as is.

@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 
 from torch import nn
 
-from .base import KerasModule
+from .base import KerasCompile, KerasModule
 from .keras_layers import Activation, ChannelsFirst, Dense, Flatten, RegularizerSpec
 from .registry import register
 
@@ -29,13 +29,12 @@ class FashionMLP(KerasModule):
     The document reports 101,770 parameters and test accuracy 0.8724.
     """
 
+    keras_compile = KerasCompile(loss="sparse_categorical_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="softmax")
     input_shape = (28, 28)
 
-    def __init__(self, units: int = 128, num_classes: int = 10, optimizer: str = "adam",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+    def __init__(self, units: int = 128, num_classes: int = 10, **kwargs):
+        super().__init__(**kwargs)
         self.net = nn.Sequential(
             Flatten(),
             Dense(28 * 28, units, activation="relu"),
@@ -97,13 +96,13 @@ class Fashion3MLP(KerasModule):
     choice, ``activation='linear'`` is the document's ``act = 'linear'``.
     """
 
+    keras_compile = KerasCompile(loss="sparse_categorical_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="softmax")
     input_shape = (28, 28)
 
     def __init__(self, NN1: int = 64, NN2: int = 32, activation: str = "linear",  # noqa: N803
-                 optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+                 **kwargs):
+        super().__init__(**kwargs)
         self.net = mlp(self.input_shape, (NN1, NN2), activation, 3)
 
 
@@ -119,14 +118,14 @@ class Fashion3MLP2D(KerasModule):
     apa.fashion3_mlp (``NN1=64, NN2=32`` project's choice).
     """
 
+    keras_compile = KerasCompile(loss="sparse_categorical_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="softmax")
     input_shape = (28, 28)
     submodels = ("projection",)
 
     def __init__(self, NN1: int = 64, NN2: int = 32, activation: str = "linear",  # noqa: N803
-                 optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+                 **kwargs):
+        super().__init__(**kwargs)
         layers, width = dense_stack(self.input_shape, (NN1, 2), activation)
         self.projection = nn.Sequential(*layers)       # ndim = keras.Model(input, rdim)
         self.classifier = mlp((width,), (NN2,), activation, 3)
@@ -151,10 +150,11 @@ class OlivettiPCAMLP(KerasModule):
     the defaults 10 and 50 are the project's choice.
     """
 
-    def __init__(self, input_size: int = 10, neurons: int = 50, optimizer: str = "sgd",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, output_activation="softmax")
+    keras_compile = KerasCompile(loss="categorical_crossentropy", optimizer="sgd",
+                                 output_activation="softmax")
+
+    def __init__(self, input_size: int = 10, neurons: int = 50, **kwargs):
+        super().__init__(**kwargs)
         self.input_shape = (input_size,)
         self.net = mlp(self.input_shape, (neurons,), "relu", 40)
 
@@ -171,13 +171,13 @@ class ShippingDNN(KerasModule):
     10 epochs, batch 32. The document reports test accuracy 0.6839 and loss 0.5044.
     """
 
+    keras_compile = KerasCompile(loss="binary_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="sigmoid")
     input_shape = (18,)
     hidden_units = (128, 320, 512, 320, 128)
 
-    def __init__(self, optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(loss="binary_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="sigmoid")
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.net = mlp(self.input_shape, self.hidden_units, "tanh", 1)
 
 
@@ -190,11 +190,11 @@ class Perceptron(KerasModule):
     by least squares) are the project's choice.
     """
 
+    keras_compile = KerasCompile(loss="mean_squared_error", optimizer="sgd")
     input_shape = (3,)
 
-    def __init__(self, optimizer: str = "sgd", learning_rate: Optional[float] = None):
-        super().__init__(loss="mean_squared_error", optimizer=optimizer,
-                         learning_rate=learning_rate)
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.net = mlp(self.input_shape, (), None, 1)
 
 
@@ -207,11 +207,11 @@ class DensePair(KerasModule):
     a regression) are the project's choice.
     """
 
+    keras_compile = KerasCompile(loss="mean_squared_error", optimizer="adam")
     input_shape = (12,)
 
-    def __init__(self, optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(loss="mean_squared_error", optimizer=optimizer,
-                         learning_rate=learning_rate)
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.net = mlp(self.input_shape, (32,), "relu", 32)
 
 
@@ -224,12 +224,12 @@ class FlattenBinary(KerasModule):
     ``accuracy`` (one sigmoid output: a binary classifier) are the project's choice.
     """
 
+    keras_compile = KerasCompile(loss="binary_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="sigmoid")
     input_shape = (12, 12)
 
-    def __init__(self, optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(loss="binary_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="sigmoid")
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.net = mlp(self.input_shape, (64,), "relu", 1)
 
 
@@ -242,12 +242,12 @@ class FruitMLP(KerasModule):
     and ``accuracy`` (as the same unit's Fashion-MNIST notebook) are the project's choice.
     """
 
+    keras_compile = KerasCompile(loss="sparse_categorical_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="softmax")
     input_shape = (28, 28)
 
-    def __init__(self, optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.net = mlp(self.input_shape, (128,), "relu", 4)
 
 
@@ -267,13 +267,12 @@ class MnistMLP(KerasModule):
     same network on Fashion-MNIST (also 784 inputs, 10 classes).
     """
 
+    keras_compile = KerasCompile(loss="categorical_crossentropy", optimizer="rmsprop",
+                                 metrics=("accuracy",), output_activation="softmax")
     input_shape = (784,)
 
-    def __init__(self, hidden_units: Sequence[int] = (256,), optimizer: str = "rmsprop",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+    def __init__(self, hidden_units: Sequence[int] = (256,), **kwargs):
+        super().__init__(**kwargs)
         self.net = mlp(self.input_shape, tuple(hidden_units), "relu", 10)
 
 
@@ -298,9 +297,11 @@ class IrisMLP(KerasModule):
     """Seed 004: ``Input(4) -> Dense(2, tanh) -> Dense(3, sigmoid)``, 10 + 9 = 19 parameters, on
     iris with one-hot (LabelBinarizer) targets; 100 epochs, batch 20, metric ``accuracy``.
 
-    The slides' three set-ups are hyperparameters: ``optimizer='sgd'`` + ``loss='mse'``
-    (default); ``SGD(learning_rate=0.1)`` + ``binary_crossentropy``; ``softmax`` output +
-    ``SGD(learning_rate=0.1)`` + ``categorical_crossentropy``.
+    The slides' three set-ups, all with Keras' SGD: ``loss='mse'`` (default);
+    ``SGD(learning_rate=0.1)`` + ``binary_crossentropy``; ``softmax`` output +
+    ``SGD(learning_rate=0.1)`` + ``categorical_crossentropy``. ``loss`` and ``output_activation``
+    are this network's hyperparameters (they change its compile settings), ``learning_rate`` the
+    base class' (:class:`~.base.KerasModule`).
 
     ``definition`` picks how the network is written (same layers, same 19 parameters):
     ``sequential`` (``nn.Sequential`` filled with ``append``, like ``model.add``),
@@ -312,12 +313,14 @@ class IrisMLP(KerasModule):
     logits as in every network here.
     """
 
+    keras_compile = KerasCompile(loss="mse", optimizer="sgd", metrics=("accuracy",),
+                                 output_activation="sigmoid")
     input_shape = (4,)
 
     def __init__(self, output_activation: str = "sigmoid", loss: str = "mse",
-                 learning_rate: Optional[float] = None, definition: str = "sequential"):
-        super().__init__(loss=loss, optimizer="sgd", learning_rate=learning_rate,
-                         metrics=["accuracy"], output_activation=output_activation)
+                 definition: str = "sequential", **kwargs):
+        super().__init__(**kwargs)
+        self.recompile(output_activation=output_activation, loss=loss)
         if definition not in IRIS_DEFINITIONS:
             raise ValueError(f"definition={definition!r}; use one of {IRIS_DEFINITIONS}")
         self.definition = definition
@@ -349,13 +352,12 @@ class OptdigitsMLP(KerasModule):
     ``adam``, ``categorical_crossentropy``, ``accuracy`` are the project's choice.
     """
 
+    keras_compile = KerasCompile(loss="categorical_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="softmax")
     input_shape = (64,)
 
-    def __init__(self, hidden_units: Sequence[int] = (64,), optimizer: str = "adam",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+    def __init__(self, hidden_units: Sequence[int] = (64,), **kwargs):
+        super().__init__(**kwargs)
         self.net = mlp(self.input_shape, tuple(hidden_units), "relu", 10)
 
 
@@ -367,13 +369,12 @@ class SonarMLP(KerasModule):
     ``adam``, ``binary_crossentropy``, ``accuracy`` are the project's choice.
     """
 
+    keras_compile = KerasCompile(loss="binary_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="sigmoid")
     input_shape = (60,)
 
-    def __init__(self, hidden_units: Sequence[int] = (30,), optimizer: str = "adam",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="binary_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="sigmoid")
+    def __init__(self, hidden_units: Sequence[int] = (30,), **kwargs):
+        super().__init__(**kwargs)
         self.net = mlp(self.input_shape, tuple(hidden_units), "relu", 1)
 
 
@@ -386,13 +387,12 @@ class SlidesFashionMLP(KerasModule):
     ``accuracy`` are the project's choice (two hidden layers, unlike fp.fashion_mlp's one).
     """
 
+    keras_compile = KerasCompile(loss="sparse_categorical_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="softmax")
     input_shape = (28, 28)
 
-    def __init__(self, hidden_units: Sequence[int] = (256, 128), optimizer: str = "adam",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+    def __init__(self, hidden_units: Sequence[int] = (256, 128), **kwargs):
+        super().__init__(**kwargs)
         self.net = mlp(self.input_shape, tuple(hidden_units), "relu", 10)
 
 
@@ -403,16 +403,16 @@ class Cifar10Softmax(KerasModule):
 
     The slides only name the notebooks; ``Input(32, 32, 3) -> Flatten -> Dense(10, softmax)``
     (multinomial logistic regression on the 3072 pixels) with ``kernel_regularizer=L2(l2)``
-    when ``l2`` is given, ``sgd``, ``sparse_categorical_crossentropy`` on the integer labels and
-    ``accuracy`` are the project's choice.
+    when ``l2`` > 0 (0.0: no penalty; the grid tries 0.01 and 0.001), ``sgd``,
+    ``sparse_categorical_crossentropy`` on the integer labels and ``accuracy`` are the
+    project's choice.
     """
 
+    keras_compile = KerasCompile(loss="sparse_categorical_crossentropy", optimizer="sgd",
+                                 metrics=("accuracy",), output_activation="softmax")
     input_shape = (32, 32, 3)
 
-    def __init__(self, l2: Optional[float] = None, optimizer: str = "sgd",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+    def __init__(self, l2: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
         self.net = mlp(self.input_shape, (), None, 10,
                        kernel_regularizer={"l2": l2} if l2 else None)  # ChannelsFirst, Flatten, Dense

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files, not windows: works on servers and in tests
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+# Figures are made with matplotlib's object API (``Figure``), not pyplot: no backend is chosen
+# and no window opened, so this works on servers, in tests and inside notebooks alike, and
+# importing this module changes no global matplotlib state. In a notebook, display the returned
+# figure (or open the saved file).
 
 
 def plot_history(history, title: str = "", path: Optional[str] = None):
@@ -25,7 +27,8 @@ def plot_history(history, title: str = "", path: Optional[str] = None):
     """
     logs = getattr(history, "history", history)
     metrics = [k for k in logs if not k.startswith("val_")]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+    fig = Figure(figsize=(5 * len(metrics), 3.5))
+    axes = fig.subplots(1, len(metrics), squeeze=False)
     for ax, name in zip(axes[0], metrics):
         ax.plot(np.arange(1, len(logs[name]) + 1), logs[name], label=name)
         if "val_" + name in logs:
@@ -38,11 +41,10 @@ def plot_history(history, title: str = "", path: Optional[str] = None):
 
 
 def _finish(fig, path: Optional[str]):
-    """Save to ``path`` if given and close the figure (a sweep draws hundreds); returns it."""
+    """Lay out, save to ``path`` if given; returns the figure (pyplot never holds it)."""
     fig.tight_layout()
     if path:
         fig.savefig(path, dpi=100)
-    plt.close(fig)
     return fig
 
 
@@ -51,7 +53,8 @@ def plot_codes(codes: np.ndarray, labels: Sequence[int], title: str = "", path: 
     codes = np.asarray(codes)
     if codes.ndim != 2 or codes.shape[1] != 2:
         raise ValueError(f"plot_codes needs (N, 2) codes, got {codes.shape}")
-    fig, ax = plt.subplots(figsize=(5, 4.5))
+    fig = Figure(figsize=(5, 4.5))
+    ax = fig.subplots()
     points = ax.scatter(codes[:, 0], codes[:, 1], c=np.asarray(labels), cmap="tab10", s=6)
     fig.colorbar(points, ax=ax)
     ax.set_title(title)

@@ -12,7 +12,7 @@ GRIDS: dict[str, list[dict]] = {}
 
 
 def register(entry_id: str, grid: Optional[list[dict]] = None):
-    """Class decorator: file the class under its catalog id (../shared/CATALOG.md).
+    """Class decorator: file the class under its catalog id (docs/catalog.md).
 
     ``grid`` lists the hyperparameter points the documents' exercises sweep (the defaults,
     ``{}``, are always included); the parity tests build both frameworks at every point.

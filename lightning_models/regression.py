@@ -16,23 +16,17 @@ The Keras original of each class is the function of the same catalog id in
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Sequence, Union
 
 import torch
 
-from .base import KerasModule
+from datamodules import NASDAQ_FEATURES, WAGES_FEATURES
+
+from .base import KerasCompile, KerasModule
 from .keras_layers import Dense, get_activation
-from .keras_losses import METRICS, compute_loss
+from .keras_losses import compute_loss
 from .mlp import mlp
 from .registry import register
-
-#: Project's choice for the wages inputs: 10 predictors, as in the CPS-1985 wage table of
-#: econometrics textbooks (Berndt; OpenML 534), which we take ``apafib.load_wages`` to be; it
-#: could not be checked offline. Pass ``input_dim=X_train.shape[1]`` for the table you load.
-WAGES_FEATURES = 10
-
-#: NASDAQ inputs: windows of w=3 days x 15 variables (5 stocks x {P, V, GAP}), flattened.
-NASDAQ_FEATURES = 3 * 15
 
 #: The guide's input size, ``keras.Input(shape=(256))``.
 GUIDE_FEATURES = 256
@@ -47,14 +41,15 @@ class WagesLinear(KerasModule):
 
     Ridge regression as a one-layer perceptron, compiled as the document: Adam, MSE and the
     metric ``'mean_squared_error'``; trained with batch 64 for 150 epochs. ``input_dim``
-    defaults to :data:`WAGES_FEATURES` (project's choice; the document writes
+    defaults to :data:`datamodules.WAGES_FEATURES` (project's choice; the document writes
     ``X_train.shape[1]``).
     """
 
-    def __init__(self, input_dim: int = WAGES_FEATURES, optimizer: str = "adam",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="mean_squared_error", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["mean_squared_error"])
+    keras_compile = KerasCompile(loss="mean_squared_error", optimizer="adam",
+                                 metrics=("mean_squared_error",))
+
+    def __init__(self, input_dim: int = WAGES_FEATURES, **kwargs):
+        super().__init__(**kwargs)
         self.input_shape = (input_dim,)
         self.net = mlp((input_dim,), (), None, 1, kernel_regularizer="l2")
 
@@ -68,10 +63,11 @@ class WagesMLP(KerasModule):
     default 64 is the project's choice.
     """
 
-    def __init__(self, neurons: int = 64, input_dim: int = WAGES_FEATURES,
-                 optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(loss="mean_squared_error", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["mean_squared_error"])
+    keras_compile = KerasCompile(loss="mean_squared_error", optimizer="adam",
+                                 metrics=("mean_squared_error",))
+
+    def __init__(self, neurons: int = 64, input_dim: int = WAGES_FEATURES, **kwargs):
+        super().__init__(**kwargs)
         self.input_shape = (input_dim,)
         self.net = mlp((input_dim,), (neurons, neurons // 2), "relu", 1, kernel_regularizer="l2")
 
@@ -96,8 +92,9 @@ def nllike(y_hat: torch.Tensor, y: torch.Tensor, per_sample: bool = False) -> to
     return terms.mean(-1) if per_sample else terms.mean()
 
 
-# The document also compiles ``metrics=nllike``; the History key is the function's name.
-METRICS.setdefault("nllike", lambda outputs, target: nllike(outputs, target, per_sample=True))
+def nllike_per_sample(outputs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The metric ``nllike``: the ``(N,)`` terms of :func:`nllike`, as every per-sample metric."""
+    return nllike(outputs, target, per_sample=True)
 
 
 @register("apa.wages_gaussian_nll", grid=[dict(neurons=2 ** k) for k in range(5, 11)])
@@ -106,7 +103,8 @@ class WagesGaussianNLL(KerasModule):
     ``Dense(n//2, relu) -> Dense(1, linear)``, one for the mean and one for the log-variance,
     concatenated into ``(N, 2)``; every layer with ``kernel_regularizer='l2'``.
 
-    Trained on :func:`nllike` with Adam (batch 64, 150 epochs), metric ``nllike``. ``mean(x)``
+    Trained on :func:`nllike` with Adam (batch 64, 150 epochs), metric ``nllike`` (the document
+    compiles ``loss=nllike, metrics=nllike``: the History key is the function's name). ``mean(x)``
     and ``log_variance(x)`` are the two branches (``keras.Model(input, output1)`` and
     ``keras.Model(input, output2)`` on the Keras side); the predicted variance is
     ``exp(log_variance(x))``. The document sweeps ``neurons`` over 32..1024 (the grid); the
@@ -116,12 +114,12 @@ class WagesGaussianNLL(KerasModule):
     (shared, both hidden layers, both outputs) for :func:`keras_reference.transfer_weights`.
     """
 
+    keras_compile = KerasCompile(loss="nllike", optimizer="adam", metrics=("nllike",),
+                                 custom_objects={"nllike": nllike_per_sample})
     submodels = ("mean", "log_variance")
 
-    def __init__(self, neurons: int = 64, input_dim: int = WAGES_FEATURES,
-                 optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(loss="nllike", optimizer=optimizer, learning_rate=learning_rate,
-                         metrics=["nllike"])
+    def __init__(self, neurons: int = 64, input_dim: int = WAGES_FEATURES, **kwargs):
+        super().__init__(**kwargs)
         self.input_shape = (input_dim,)
         half = neurons // 2
         self.net = Dense(input_dim, neurons, activation="relu", kernel_regularizer="l2")
@@ -151,28 +149,30 @@ class WagesGaussianNLL(KerasModule):
 # ------------------------------------------------------------------------------------------
 # Problem 3, "Perder hasta la camisa": NASDAQ up/down
 # ------------------------------------------------------------------------------------------
-@register("apa.nasdaq_mlp", grid=[dict(hidden=[32]), dict(hidden=[128, 64], activation="tanh", l2=0.001),
-                                  dict(hidden=[16, 16, 16], activation="sigmoid", l2=0.01,
+@register("apa.nasdaq_mlp", grid=[dict(hidden_units=[32]),
+                                  dict(hidden_units=[128, 64], activation="tanh", l2=0.001),
+                                  dict(hidden_units=[16, 16, 16], activation="sigmoid", l2=0.01,
                                        learning_rate=0.01)])
 class NasdaqMLP(KerasModule):
     """Seed 000, individual problem 3 c): an MLP classifying whether Google's price (or volume) goes up.
 
     The document leaves the network open (hidden sizes, activation, learning rate and
     regularisation chosen by Bayesian search); this architecture is the project's choice:
-    ``Input(45) -> Dense(h, act) for h in hidden -> Dense(1, sigmoid)``, binary cross-entropy,
-    Adam, accuracy; 45 inputs = windows of 3 days x 15 variables. ``l2`` is the L2 factor of
-    every kernel (0: none). ``hidden``, ``activation``, ``l2`` and ``learning_rate`` are the
+    ``Input(45) -> Dense(h, act) for h in hidden_units -> Dense(1, sigmoid)``, binary
+    cross-entropy, Adam, accuracy; 45 inputs (:data:`datamodules.NASDAQ_FEATURES`) = windows of
+    3 days x 15 variables. ``l2`` is the L2 factor of every kernel (0.0: none).
+    ``hidden_units``, ``activation``, ``l2`` and the base class' ``learning_rate`` are the
     hyperparameters to search.
     """
 
-    def __init__(self, hidden: Sequence[int] = (64,), activation: str = "relu", l2: float = 0.0,
-                 input_dim: int = NASDAQ_FEATURES, optimizer: str = "adam",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="binary_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="sigmoid")
+    keras_compile = KerasCompile(loss="binary_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="sigmoid")
+
+    def __init__(self, hidden_units: Sequence[int] = (64,), activation: str = "relu",
+                 l2: float = 0.0, input_dim: int = NASDAQ_FEATURES, **kwargs):
+        super().__init__(**kwargs)
         self.input_shape = (input_dim,)
-        self.net = mlp((input_dim,), hidden, activation, 1,
+        self.net = mlp((input_dim,), tuple(hidden_units), activation, 1,
                        kernel_regularizer={"l2": l2} if l2 else None)
 
 
@@ -209,10 +209,10 @@ class GuideMLP(KerasModule):
     epochs, EarlyStopping(val_loss, patience 10) and a best-only ModelCheckpoint.
     """
 
-    def __init__(self, input_dim: int = GUIDE_FEATURES, optimizer: str = "adam",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="mean_squared_error", optimizer=optimizer,
-                         learning_rate=learning_rate)
+    keras_compile = KerasCompile(loss="mean_squared_error", optimizer="adam")
+
+    def __init__(self, input_dim: int = GUIDE_FEATURES, **kwargs):
+        super().__init__(**kwargs)
         self.input_shape = (input_dim,)
         self.net = mlp((input_dim,), (128, 16), "relu", 2)
 
@@ -236,13 +236,12 @@ class GuideTwoBranch(KerasModule):
     Layers are created in Keras' depth order (128, 64 | 64, 32 | 1, 1) for the weight transfer.
     """
 
+    keras_compile = KerasCompile(loss="mean_squared_error", optimizer="adam")
     submodels = ("branch1", "branch2")
     output_activations = ("linear", "tanh")
 
-    def __init__(self, input_dim: int = GUIDE_FEATURES, optimizer: str = "adam",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="mean_squared_error", optimizer=optimizer,
-                         learning_rate=learning_rate)
+    def __init__(self, input_dim: int = GUIDE_FEATURES, **kwargs):
+        super().__init__(**kwargs)
         self.input_shape = (input_dim,)
         self.rama1_1 = Dense(input_dim, 128, activation="relu")
         self.rama2_1 = Dense(input_dim, 64, activation="relu")

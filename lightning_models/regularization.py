@@ -11,11 +11,9 @@ to ``val_loss``; :class:`~.base.KerasModule` does the same with the penalties of
 
 from __future__ import annotations
 
-from typing import Optional
-
 from torch import nn
 
-from .base import KerasModule
+from .base import KerasCompile, KerasModule
 from .callbacks import KerasEarlyStopping
 from .keras_layers import BatchNormalization, Dense, Dropout, Flatten
 from .registry import register
@@ -24,32 +22,37 @@ from .registry import register
 # --------------------------------------------------------------------------------------------
 # Seed 003: the IMDB review classifier, plain, with L2 weight decay and with Dropout
 # --------------------------------------------------------------------------------------------
-class _ImdbMLP(KerasModule):
-    """The one builder behind ``fp.imdb_mlp``, ``fp.imdb_mlp_l2`` and ``fp.imdb_mlp_dropout``.
+def imdb_net(units: int, input_dim: int, l2: float = 0.0, dropout: float = 0.0) -> nn.Sequential:
+    """The one network behind ``fp.imdb_mlp``, ``fp.imdb_mlp_l2`` and ``fp.imdb_mlp_dropout``.
 
     ``Input(input_dim) -> Dense(units, relu) [-> Dropout] -> Dense(units, relu) [-> Dropout]
-    -> Dense(1, sigmoid)``, compiled as the document: ``optimizer='rmsprop'``,
-    ``loss='binary_crossentropy'``, ``metrics=['acc']`` (so the History keys are ``acc`` and
-    ``val_acc``, as in the document's output). ``l2`` is the factor of
-    ``regularizers.l2(l2)`` on both hidden kernels (``None``: no penalty); ``dropout`` the rate of
+    -> Dense(1)`` returning logits (the sigmoid is applied by the model). ``l2`` is the factor
+    of ``regularizers.l2(l2)`` on both hidden kernels (0.0: no penalty); ``dropout`` the rate of
     the Dropout after each hidden layer (0: no Dropout layer).
     """
+    penalty = {"l2": l2} if l2 else None
+    layers = [Dense(input_dim, units, activation="relu", kernel_regularizer=penalty)]
+    if dropout:
+        layers.append(Dropout(dropout))
+    layers.append(Dense(units, units, activation="relu", kernel_regularizer=penalty))
+    if dropout:
+        layers.append(Dropout(dropout))
+    layers.append(Dense(units, 1))  # sigmoid: in the loss and in predict
+    return nn.Sequential(*layers)
 
-    def __init__(self, units: int, input_dim: int, l2: Optional[float], dropout: float,
-                 optimizer: str, learning_rate: Optional[float]):
-        super().__init__(loss="binary_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["acc"],
-                         output_activation="sigmoid")
-        self.input_shape = (input_dim,)
-        penalty = {"l2": l2} if l2 else None
-        layers = [Dense(input_dim, units, activation="relu", kernel_regularizer=penalty)]
-        if dropout:
-            layers.append(Dropout(dropout))
-        layers.append(Dense(units, units, activation="relu", kernel_regularizer=penalty))
-        if dropout:
-            layers.append(Dropout(dropout))
-        layers.append(Dense(units, 1))  # sigmoid: in the loss and in predict
-        self.net = nn.Sequential(*layers)
+
+class _ImdbMLP(KerasModule):
+    """What the three IMDB ids share: the network of :func:`imdb_net`, compiled as the document:
+    ``optimizer='rmsprop'``, ``loss='binary_crossentropy'``, ``metrics=['acc']`` (so the History
+    keys are ``acc`` and ``val_acc``, as in the document's output).
+
+    It has no ``__init__``: each id builds ``self.net`` from its own arguments, so its saved
+    hyperparameters (``model.hparams``) are exactly those and ``load_from_checkpoint`` rebuilds
+    it (an ``__init__`` here would add ``l2`` and ``dropout`` to every id's).
+    """
+
+    keras_compile = KerasCompile(loss="binary_crossentropy", optimizer="rmsprop",
+                                 metrics=("acc",), output_activation="sigmoid")
 
 
 @register("fp.imdb_mlp")
@@ -60,10 +63,10 @@ class ImdbMLP(_ImdbMLP):
     validation: ``val_acc`` peaks about 0.891 at epoch 4 and overfits afterwards.
     """
 
-    def __init__(self, units: int = 16, input_dim: int = 10000, optimizer: str = "rmsprop",
-                 learning_rate: Optional[float] = None):
-        super().__init__(units, input_dim, l2=None, dropout=0.0, optimizer=optimizer,
-                         learning_rate=learning_rate)
+    def __init__(self, units: int = 16, input_dim: int = 10000, **kwargs):
+        super().__init__(**kwargs)
+        self.input_shape = (input_dim,)
+        self.net = imdb_net(units, input_dim)
 
 
 @register("fp.imdb_mlp_l2")
@@ -73,10 +76,10 @@ class ImdbMLPL2(_ImdbMLP):
     ``l2 * sum(w**2)`` is added to ``loss`` and ``val_loss`` as Keras does.
     """
 
-    def __init__(self, units: int = 16, input_dim: int = 10000, l2: float = 0.001,
-                 optimizer: str = "rmsprop", learning_rate: Optional[float] = None):
-        super().__init__(units, input_dim, l2=l2, dropout=0.0, optimizer=optimizer,
-                         learning_rate=learning_rate)
+    def __init__(self, units: int = 16, input_dim: int = 10000, l2: float = 0.001, **kwargs):
+        super().__init__(**kwargs)
+        self.input_shape = (input_dim,)
+        self.net = imdb_net(units, input_dim, l2=l2)
 
 
 @register("fp.imdb_mlp_dropout", grid=[dict(dropout=0.2)])
@@ -85,10 +88,10 @@ class ImdbMLPDropout(_ImdbMLP):
     layer. The document says the rate "usually lies between 0.2 and 0.5"; the grid has both.
     """
 
-    def __init__(self, units: int = 16, input_dim: int = 10000, dropout: float = 0.5,
-                 optimizer: str = "rmsprop", learning_rate: Optional[float] = None):
-        super().__init__(units, input_dim, l2=None, dropout=dropout, optimizer=optimizer,
-                         learning_rate=learning_rate)
+    def __init__(self, units: int = 16, input_dim: int = 10000, dropout: float = 0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.input_shape = (input_dim,)
+        self.net = imdb_net(units, input_dim, dropout=dropout)
 
 
 # --------------------------------------------------------------------------------------------
@@ -102,13 +105,12 @@ class FashionMLPDropout(KerasModule):
     other end of the document's "0.2 to 0.5" range of Dropout rates.
     """
 
+    keras_compile = KerasCompile(loss="sparse_categorical_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="softmax")
     input_shape = (28, 28)
 
-    def __init__(self, units: int = 512, num_classes: int = 10, dropout: float = 0.2,
-                 optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+    def __init__(self, units: int = 512, num_classes: int = 10, dropout: float = 0.2, **kwargs):
+        super().__init__(**kwargs)
         self.net = nn.Sequential(
             Flatten(),
             Dense(28 * 28, units, activation="relu"),
@@ -129,11 +131,11 @@ class DenseBatchNorm(KerasModule):
     2 x 32 moving statistics to this module's parameters.
     """
 
-    def __init__(self, units: int = 32, input_dim: int = 64, num_classes: int = 10,
-                 optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+    keras_compile = KerasCompile(loss="sparse_categorical_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="softmax")
+
+    def __init__(self, units: int = 32, input_dim: int = 64, num_classes: int = 10, **kwargs):
+        super().__init__(**kwargs)
         self.input_shape = (input_dim,)
         self.net = nn.Sequential(
             Dense(input_dim, units, activation="relu"),
@@ -146,7 +148,7 @@ class DenseBatchNorm(KerasModule):
 # Seed 004 (slides): keras.regularizers, Dropout and EarlyStopping
 # --------------------------------------------------------------------------------------------
 #: The slides' three regularisers, each on kernel AND bias. ``'l1_l2'`` is the slides'
-#: ``l1_l2(l1=0.01, l2=0.01)`` (Keras 3 rejects the string 'l1_l2'; PARITY.md s.7, s.12).
+#: ``l1_l2(l1=0.01, l2=0.01)`` (Keras 3 rejects the string 'l1_l2'; docs/keras-vs-torch.md s.7, s.12).
 REGULARIZERS = {
     "l2": {"l2": 0.01},
     "l1": {"l1": 0.01},
@@ -171,12 +173,12 @@ class RegularizedDense(KerasModule):
     cross-entropy, accuracy. The training loss is the data loss + ``regularization_penalty()``.
     """
 
+    keras_compile = KerasCompile(loss="sparse_categorical_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="softmax")
+
     def __init__(self, regularizer: str = "l2", units: int = 32, input_dim: int = 64,
-                 num_classes: int = 10, optimizer: str = "adam",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+                 num_classes: int = 10, **kwargs):
+        super().__init__(**kwargs)
         self.input_shape = (input_dim,)
         penalty = _regularizer(regularizer)
         self.net = nn.Sequential(
@@ -195,12 +197,12 @@ class DropoutExample(KerasModule):
     Keras' SGD. Layers as the slide writes them, without activations.
     """
 
+    keras_compile = KerasCompile(loss="mean_squared_error", optimizer="sgd",
+                                 output_activation="linear")
     input_shape = (3,)
 
-    def __init__(self, dropout: float = 0.5, optimizer: str = "sgd",
-                 learning_rate: Optional[float] = None):
-        super().__init__(loss="mean_squared_error", optimizer=optimizer,
-                         learning_rate=learning_rate, output_activation="linear")
+    def __init__(self, dropout: float = 0.5, **kwargs):
+        super().__init__(**kwargs)
         self.net = nn.Sequential(Dense(3, 6), Dropout(dropout), Dense(6, 2))
 
 
@@ -215,11 +217,11 @@ class EarlyStoppingMLP(KerasModule):
     accuracy. :func:`document_early_stopping` gives the slide's callback.
     """
 
-    def __init__(self, units: int = 32, input_dim: int = 64, num_classes: int = 10,
-                 optimizer: str = "sgd", learning_rate: Optional[float] = None):
-        super().__init__(loss="sparse_categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="softmax")
+    keras_compile = KerasCompile(loss="sparse_categorical_crossentropy", optimizer="sgd",
+                                 metrics=("accuracy",), output_activation="softmax")
+
+    def __init__(self, units: int = 32, input_dim: int = 64, num_classes: int = 10, **kwargs):
+        super().__init__(**kwargs)
         self.input_shape = (input_dim,)
         self.net = nn.Sequential(
             Dense(input_dim, units, activation="relu"),

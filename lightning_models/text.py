@@ -10,13 +10,11 @@ from typing import Optional
 import torch
 from torch import nn
 
-from .base import KerasModule
+from datamodules import TWEET_LENGTH
+
+from .base import KerasCompile, KerasModule
 from .keras_layers import Dense, Embedding, Flatten
 from .registry import register
-
-#: Project's choice for the padded tweet length (the document's ``train_x.shape[1]``, the
-#: longest tweet in words); pass ``sequence_length=train_x.shape[1]`` for the data you load.
-TWEET_LENGTH = 36
 
 
 def halving_units(neurons: int, dense_layers: int) -> list[int]:
@@ -38,15 +36,17 @@ class SentimentEmbeddingMLP(KerasModule):
     and Adam (batch 512, at most 50 epochs, EarlyStopping patience 10 and a best checkpoint);
     ``'accuracy'`` is added because the exercise reports accuracies. The document sweeps
     ``nwords`` (500, 1500, 3000) x ``embedding_size`` (5..30 step 5); the defaults
-    ``embedding_size=10`` and ``sequence_length=36`` are the project's choice.
+    ``embedding_size=10`` and ``sequence_length=36`` (:data:`datamodules.TWEET_LENGTH`) are the
+    project's choice.
     """
+
+    keras_compile = KerasCompile(loss="binary_crossentropy", optimizer="adam",
+                                 metrics=("accuracy",), output_activation="sigmoid")
 
     def __init__(self, nwords: int = 500, embedding_size: int = 10,
                  sequence_length: int = TWEET_LENGTH, neurons: int = 128, dense_layers: int = 1,
-                 optimizer: str = "adam", learning_rate: Optional[float] = None):
-        super().__init__(loss="binary_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, metrics=["accuracy"],
-                         output_activation="sigmoid")
+                 **kwargs):
+        super().__init__(**kwargs)
         self.nwords = nwords
         self.input_shape = (sequence_length,)
         layers: list[nn.Module] = [Embedding(nwords + 1, embedding_size)]

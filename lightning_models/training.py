@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+import contextlib
+import warnings
+from typing import Iterable, Iterator, Optional
 
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import ModelCheckpoint
@@ -17,11 +19,30 @@ from .base import History, KerasModule
 
 TRAINER_DEFAULTS = {
     # Keras runs no validation before training; Lightning's sanity check would also draw from
-    # the RNG and shift dropout streams (PARITY.md s.10).
+    # the RNG and shift dropout streams (docs/keras-vs-torch.md s.10).
     "num_sanity_val_steps": 0,
     # Metrics are logged once per epoch (base.py); log every epoch's values.
     "log_every_n_steps": 1,
 }
+
+
+#: Lightning warnings about this project's deliberate choices, silenced while it trains:
+#: training_step takes ``dataloader_iter`` (steps_per_execution, base.py) and the in-memory
+#: batches need no worker processes; a dataset without validation data returns no batches.
+INTENDED_WARNINGS = (
+    ".*`dataloader_iter`.*",
+    ".*does not have many workers.*",
+    "Total length of `list` across ranks is zero",
+)
+
+
+@contextlib.contextmanager
+def intended_warnings_silenced() -> Iterator[None]:
+    """Silence :data:`INTENDED_WARNINGS` inside the block only (no global filter at import)."""
+    with warnings.catch_warnings():
+        for message in INTENDED_WARNINGS:
+            warnings.filterwarnings("ignore", message=message)
+        yield
 
 
 def keras_trainer(epochs: int, callbacks: Iterable = (), **trainer_kwargs) -> pl.Trainer:
@@ -38,12 +59,14 @@ def fit(model: KerasModule, datamodule: pl.LightningDataModule, epochs: int, cal
         ckpt_path: Optional[str] = None, **trainer_kwargs) -> History:
     """Keras' ``model.fit``: trains ``model`` and returns its History."""
     trainer = keras_trainer(epochs, callbacks, **trainer_kwargs)
-    trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
+    with intended_warnings_silenced():
+        trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
     return model.history
 
 
 def evaluate(model: KerasModule, datamodule: pl.LightningDataModule, **trainer_kwargs) -> dict:
     """Keras' ``model.evaluate`` on the test split: ``{'loss': ..., 'accuracy': ...}``."""
     trainer = keras_trainer(1, **trainer_kwargs)
-    (results,) = trainer.test(model, datamodule=datamodule, verbose=False)
+    with intended_warnings_silenced():
+        (results,) = trainer.test(model, datamodule=datamodule, verbose=False)
     return {key.removeprefix("test_"): value for key, value in results.items()}

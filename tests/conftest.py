@@ -1,14 +1,15 @@
-"""Shared fixtures. torch (via lightning_models) is imported BEFORE keras in every test process:
-the reverse order segfaults with tensorflow-cpu 2.21 + torch 2.14+ (PARITY.md)."""
+"""Shared fixtures. lightning_models is imported before keras_reference, the project's import
+order (either order works: both packages keep triton ahead of TensorFlow, see
+lightning_models/_import_guard.py and tests/test_import_order.py)."""
 
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import torch  # noqa: E402,F401  (first!)
 import lightning_models  # noqa: E402,F401
 import keras_reference  # noqa: E402,F401
+import crosscheck  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -30,7 +31,7 @@ def transferred_pair(entry_id: str, seed: int = 0, **hparams):
     keras_seed(seed)
     keras_model = keras_reference.build(entry_id, **hparams)
     torch_model = lightning_models.build(entry_id, **hparams)
-    keras_reference.transfer_weights(keras_model, torch_model)
+    crosscheck.transfer_weights(keras_model, torch_model)
     return keras_model, torch_model.eval()
 
 

@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+import crosscheck
 import keras_reference
 import lightning_models
 from lightning_models.cnn import cifar2_conv_net, cifar2_filters
@@ -19,7 +20,7 @@ def _pair(entry_id, seed=0, **point):
     keras_seed(seed)
     keras_model = keras_reference.build(entry_id, **point)
     torch_model = lightning_models.build(entry_id, **point)
-    keras_reference.transfer_weights(keras_model, torch_model)
+    crosscheck.transfer_weights(keras_model, torch_model)
     return keras_model, torch_model
 
 
@@ -48,8 +49,8 @@ def test_cifar2_parameter_counts_per_depth_with_and_without_pooling():
 
 
 def test_cifar2_cnn_is_the_one_convolution_case_of_the_shared_builder():
-    model = lightning_models.build("apa.cifar2_cnn", drop=0.4, l2=True)
-    reference = cifar2_conv_net(8, 1, 0.4, True, False)
+    model = lightning_models.build("apa.cifar2_cnn", drop=0.4, l2=0.01)
+    reference = cifar2_conv_net(8, 1, 0.4, 0.01, False)
     assert str(model.net) == str(reference)
     assert cifar2_filters(8, 5) == (8, 16, 32, 64, 128)
     with pytest.raises(ValueError, match="1 to 5 convolutional layers"):
@@ -98,7 +99,7 @@ def _labels(entry_id, n, generator):
 
 @pytest.mark.parametrize("entry_id", ["apa.cifar2_deep_cnn", "apa.olivetti_cnn", "fp.conv_batchnorm"])
 def test_evaluate_loss_and_accuracy_match_keras(entry_id):
-    """``model.evaluate`` = cross-entropy + the L2 penalties (cifar2 defaults: l2=True)."""
+    """``model.evaluate`` = cross-entropy + the L2 penalties (cifar2 defaults: l2=0.01)."""
     keras_model, torch_model = _pair(entry_id)
     torch_model.eval()
     generator = torch.Generator().manual_seed(5)

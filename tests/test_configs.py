@@ -16,7 +16,7 @@ import pytest
 
 import datamodules
 import lightning_models
-from datamodules import ArrayDataModule
+from datamodules.lightning_data import ArrayDataModule
 from lightning_models.cli import KerasCLI
 
 from conftest import fashion_available
@@ -89,7 +89,7 @@ FIXTURE_DATA = {
     "fp.imdb_mlp_l2": "imdb", "fp.imdb_mlp_dropout": "imdb", "slides.sonar_mlp": "sonar",
 }
 
-QUIET = ["--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
+QUIET = ["--trainer.enable_progress_bar", "false",
          "--trainer.enable_model_summary", "false"]
 
 
@@ -120,10 +120,11 @@ def test_config_instantiates_its_catalog_network_and_datamodule(entry_id):
     assert cli.model.catalog_id == entry_id
     assert isinstance(cli.datamodule, ArrayDataModule)
     assert cli.trainer.max_epochs >= 1
-    # `fit --ckpt_path last` needs Lightning's checkpoint with save_last in runs/<id>/checkpoints
-    last = [cb for cb in cli.trainer.checkpoint_callbacks if cb.save_last]
-    assert [cb.dirpath for cb in last] == [os.path.abspath(os.path.join("runs", entry_id,
-                                                                        "checkpoints"))]
+    # `fit --ckpt_path last` needs Lightning's checkpoint with save_last, in the run's folder
+    # runs/<id>/version_N/checkpoints (the folder is chosen when the run starts)
+    assert [cb.save_last for cb in cli.trainer.checkpoint_callbacks if cb.save_last] == [True]
+    assert cli.trainer.default_root_dir == os.path.abspath(os.path.join("runs", entry_id))
+    assert cli.trainer.logger.save_dir == os.path.join("runs", entry_id)
 
 
 # -- one epoch of fit -------------------------------------------------------------------------
@@ -176,12 +177,12 @@ def test_one_epoch_of_fit_gives_the_documents_history_keys(entry_id, tmp_path, m
     assert history.epoch == [0]
     assert list(history.history) == EXPECTED_KEYS[entry_id]
     assert all(np.isfinite(values[0]) for values in history.history.values())
-    assert (tmp_path / "runs" / entry_id / "checkpoints" / "last.ckpt").is_file()
+    assert (tmp_path / "runs" / entry_id / "version_0" / "checkpoints" / "last.ckpt").is_file()
 
 
 def test_keras_checkpoint_beside_lightning_last_and_resume(tmp_path, monkeypatch):
-    """apa.cifar2_cnn's KerasModelCheckpoint (best, weights only) writes runs/<id>/best.ckpt
-    next to Lightning's runs/<id>/checkpoints/last.ckpt, and `--ckpt_path last` resumes from
+    """apa.cifar2_cnn's KerasModelCheckpoint (best, weights only) writes the run folder's
+    best.ckpt next to Lightning's checkpoints/last.ckpt, and `--ckpt_path last` resumes from
     the latter with the early-stopping state and the History."""
     entry_id = "apa.cifar2_cnn"
     data_dir = tmp_path / "data"
@@ -190,7 +191,7 @@ def test_keras_checkpoint_beside_lightning_last_and_resume(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     args = ["fit", "--config", config_path(entry_id), *QUIET, *extra]
     KerasCLI(args=[*args, "--trainer.max_epochs", "2"])
-    run_dir = tmp_path / "runs" / entry_id
+    run_dir = tmp_path / "runs" / entry_id / "version_0"
     assert (run_dir / "best.ckpt").is_file()
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
     cli = KerasCLI(args=[*args, "--trainer.max_epochs", "3", "--ckpt_path", "last"])

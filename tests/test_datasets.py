@@ -150,14 +150,117 @@ def test_lightning_cli_sees_every_datamodule_option(name):
     keys = {action.dest for action in parser._actions}
     own = [p for p in inspect.signature(DATAMODULES[name].__init__).parameters
            if p not in ("self", "kwargs")]
-    shared = ["batch_size", "val_split", "validate_on_test", "targets", "shuffle", "seed",
+    shared = ["batch_size", "val_split", "validate_on_test", "targets", "shuffle", "shuffle_seed",
               "num_workers"]
     assert {f"data.{k}" for k in own + shared} <= keys
 
 
 def test_datamodules_forward_the_shared_batching_options():
-    dm = DATAMODULES["iris"](batch_size=20, val_split=0.2, seed=3, num_workers=2, shuffle=False)
-    assert (dm.batch_size, dm.val_split, dm.seed, dm.num_workers) == (20, 0.2, 3, 2)
+    dm = DATAMODULES["iris"](batch_size=20, val_split=0.2, shuffle_seed=3, num_workers=2,
+                             shuffle=False)
+    assert (dm.batch_size, dm.val_split, dm.shuffle_seed, dm.num_workers) == (20, 0.2, 3, 2)
+
+
+# -- seeds: split_seed chooses the rows, shuffle_seed orders the batches ----------------------
+def test_seed_has_one_meaning_per_name():
+    """No loader or DataModule takes a bare ``seed``: ``split_seed`` is the train/test split's,
+    ``shuffle_seed`` the batch order's."""
+    for name in CATALOG_DATASETS:
+        for function in (LOADERS[name], DATAMODULES[name].__init__):
+            assert "seed" not in inspect.signature(function).parameters, name
+    assert "shuffle_seed" in inspect.signature(datamodules.ArrayDataModule.__init__).parameters
+
+
+def test_split_seed_splits_in_the_loader_and_the_datamodule():
+    first, other = load("digits", split_seed=0), load("digits", split_seed=1)
+    assert not np.array_equal(first.x_train, other.x_train)
+    dm = DATAMODULES["digits"](split_seed=1)
+    dm.setup("fit")
+    np.testing.assert_array_equal(dm.splits.x_train, other.x_train)
+
+
+@pytest.fixture
+def seed_everything(monkeypatch):
+    """``lightning.seed_everything``; the global RNGs and ``PL_GLOBAL_SEED`` are restored after."""
+    import random
+
+    import torch
+    from lightning.pytorch import seed_everything as lightning_seed_everything
+
+    monkeypatch.setenv("PL_GLOBAL_SEED", "0")  # so that monkeypatch restores it
+    states = random.getstate(), np.random.get_state(), torch.random.get_rng_state()
+    yield lambda seed: lightning_seed_everything(seed, verbose=False)
+    random.setstate(states[0])
+    np.random.set_state(states[1])
+    torch.random.set_rng_state(states[2])
+
+
+def _first_epoch_inputs(dm):
+    dm.setup("fit")
+    return np.concatenate([x.numpy() for x, _ in dm.train_dataloader()])
+
+
+def test_shuffle_seed_none_follows_seed_everything(seed_everything):
+    def first_epoch(seed):
+        seed_everything(seed)
+        return _first_epoch_inputs(DATAMODULES["digits"](batch_size=100))
+
+    np.testing.assert_array_equal(first_epoch(1), first_epoch(1))
+    assert not np.array_equal(first_epoch(1), first_epoch(2))
+    # the generator is seeded at the first setup, so a DataModule made before seeding follows too
+    dm = DATAMODULES["digits"](batch_size=100)
+    seed_everything(2)
+    np.testing.assert_array_equal(_first_epoch_inputs(dm), first_epoch(2))
+
+
+def test_an_explicit_shuffle_seed_ignores_the_global_seed(seed_everything):
+    def first_epoch(global_seed, shuffle_seed):
+        seed_everything(global_seed)
+        return _first_epoch_inputs(DATAMODULES["digits"](batch_size=100, shuffle_seed=shuffle_seed))
+
+    np.testing.assert_array_equal(first_epoch(1, 7), first_epoch(2, 7))
+    assert not np.array_equal(first_epoch(1, 7), first_epoch(1, 8))
+
+
+def test_a_resumed_run_continues_the_saved_batch_order(seed_everything, tmp_path):
+    """Lightning restores the DataModule's state after its setup: the generator state saved in
+    the checkpoint replaces the one seeded from the (here different) global seed."""
+    import lightning.pytorch as pl
+    import torch
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    class Recorder(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(4, 1)
+            self.seen = []
+
+        def training_step(self, batch, batch_idx):
+            x, _ = batch
+            self.seen.append(x.clone())
+            return self.layer(x).pow(2).mean()
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.0)
+
+    def run(global_seed, epochs, checkpoints=False, **fit_options):
+        seed_everything(global_seed)
+        model = Recorder()
+        saver = ModelCheckpoint(dirpath=str(tmp_path / "ckpt"), save_last=True)
+        trainer = pl.Trainer(max_epochs=epochs, accelerator="cpu", logger=False,
+                             enable_progress_bar=False, enable_model_summary=False,
+                             enable_checkpointing=checkpoints, num_sanity_val_steps=0,
+                             default_root_dir=str(tmp_path), callbacks=[saver] * checkpoints)
+        trainer.fit(model, DATAMODULES["iris"](batch_size=50), **fit_options)
+        return [b.numpy() for b in model.seen]
+
+    straight = run(1, epochs=4)  # 3 batches per epoch
+    run(1, epochs=2, checkpoints=True)
+    resumed = run(2, epochs=4, checkpoints=True, ckpt_path=str(tmp_path / "ckpt" / "last.ckpt"))
+    assert len(resumed) == 6
+    for got, expected in zip(resumed, straight[6:]):
+        np.testing.assert_array_equal(got, expected)
+    assert not all(np.array_equal(a, b) for a, b in zip(run(2, epochs=4)[6:], straight[6:]))
 
 
 @pytest.mark.parametrize("name", [n for n in CATALOG_DATASETS if n not in ("digits", "iris")])

@@ -55,7 +55,7 @@ def test_parity_figure_refuses_outputs_of_different_shapes():
     """(N, 1) against (N,) would broadcast to (N, N) in numpy and hide a mismatch."""
     import numpy as np
 
-    from lightning_models.summary import _max_abs_difference
+    from crosscheck.parity import _max_abs_difference
 
     with pytest.raises(ValueError, match=r"Lightning output \(4, 1\) vs Keras \(4,\)"):
         _max_abs_difference(np.zeros((4, 1)), np.zeros(4), "model")

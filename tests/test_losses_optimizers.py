@@ -163,7 +163,7 @@ def test_optimizer_steps_match_keras(rng, case, grad_scale):
 
 
 def test_stock_torch_adam_differs_where_keras_adam_does_not(rng):
-    """Why KerasAdam exists: torch.optim.Adam(eps=1e-7) puts epsilon elsewhere (PARITY s.6)."""
+    """Why KerasAdam exists: torch.optim.Adam(eps=1e-7) puts epsilon elsewhere (docs/keras-vs-torch.md s.6)."""
     import keras
 
     w0 = rng.normal(size=(10,)).astype(np.float32)

@@ -9,6 +9,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+import crosscheck
 import keras_reference
 import lightning_models
 from lightning_models.mlp import IRIS_DEFINITIONS, IRIS_VARIANTS
@@ -53,7 +54,7 @@ def test_iris_torch_definitions_agree_given_the_same_weights():
     for definition in IRIS_DEFINITIONS:
         model = lightning_models.build("slides.iris_mlp", definition=definition)
         assert sum(p.numel() for p in model.parameters()) == 19, definition
-        keras_reference.transfer_weights(source, model).eval()
+        crosscheck.transfer_weights(source, model).eval()
         with torch.no_grad():
             outputs.append(model.predict_step(x, 0).numpy())
     for definition, out in zip(IRIS_DEFINITIONS, outputs):

@@ -5,9 +5,9 @@ import pytest
 
 import keras_reference
 import lightning_models
+from crosscheck import forward_parity
 from lightning_models.keras_layers import BatchNormalization
 from lightning_models.registry import GRIDS
-from lightning_models.summary import forward_parity
 
 from conftest import keras_seed
 

@@ -10,7 +10,7 @@ import torch
 
 import keras_reference
 import lightning_models
-from datamodules.arrays import TensorBatches
+from datamodules.lightning_data import TensorBatches
 from keras_reference.regression import nllike as keras_nllike
 from lightning_models.regression import SKLEARN_MODELS, nllike
 
@@ -84,7 +84,7 @@ def test_gaussian_nll_l2_penalties_and_evaluate_match_keras(rng, neurons):
 @pytest.mark.parametrize("entry_id, hparams", [
     ("apa.wages_linear", {}),
     ("apa.wages_mlp", dict(neurons=128)),
-    ("apa.nasdaq_mlp", dict(hidden=[32, 16], l2=0.001)),
+    ("apa.nasdaq_mlp", dict(hidden_units=[32, 16], l2=0.001)),
     ("apa.guide_mlp", {}),
 ])
 def test_evaluate_loss_matches_keras(rng, entry_id, hparams):

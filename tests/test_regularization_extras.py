@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+import crosscheck
 import keras_reference
 import lightning_models
 from datamodules import TensorBatches
@@ -34,7 +35,7 @@ def _pair_with_random_weights(entry_id, point, seed=0, **torch_options):
     keras_model.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32)
                              for w in keras_model.get_weights()])
     torch_model = lightning_models.build(entry_id, **point, **torch_options)
-    keras_reference.transfer_weights(keras_model, torch_model)
+    crosscheck.transfer_weights(keras_model, torch_model)
     return keras_model, torch_model
 
 
@@ -71,9 +72,10 @@ def test_l1_l2_is_the_sum_of_l1_and_l2():
 @pytest.mark.parametrize("regularizer", ["l2", "l1", "l1_l2"])
 def test_lightning_loss_includes_the_penalty(regularizer):
     """The training loss = data loss + penalty = Keras' ``evaluate`` loss, and the logged
-    ``loss``/``val_loss`` of a fit (learning rate 0, one batch) are that same value."""
+    ``loss``/``val_loss`` of a fit (one batch, learning rate 1e-12: no visible update, as
+    learning rates must be > 0) are that same value."""
     keras_model, torch_model = _pair_with_random_weights(
-        "slides.regularized_dense", dict(regularizer=regularizer), learning_rate=0.0)
+        "slides.regularized_dense", dict(regularizer=regularizer), learning_rate=1e-12)
     rng = np.random.default_rng(1)
     x = rng.random((40, 64), dtype=np.float32)
     y = rng.integers(0, 10, 40)
@@ -125,7 +127,7 @@ def test_dense_batchnorm_model_statistics_after_training_mode_steps():
     keras_seed(0)
     keras_model = keras_reference.build("fp.dense_batchnorm")
     torch_model = lightning_models.build("fp.dense_batchnorm")
-    keras_reference.transfer_weights(keras_model, torch_model)
+    crosscheck.transfer_weights(keras_model, torch_model)
     rng = np.random.default_rng(2)
     torch_model.train()
     for _ in range(4):

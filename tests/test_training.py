@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import datamodules
+import crosscheck
 import keras_reference
 import lightning_models
 from lightning_models import NonFiniteLossError
@@ -69,7 +70,7 @@ def test_training_curves_match_keras_fit_on_same_weights_and_batches():
     keras_seed(0)
     keras_model = keras_reference.build("apa.autoencoder", activation="sigmoid")
     model = lightning_models.build("apa.autoencoder", activation="sigmoid")
-    keras_reference.transfer_weights(keras_model, model)
+    crosscheck.transfer_weights(keras_model, model)
     dm = _digits_ae_data(shuffle=False, validate_on_test=True)
     s = dm.splits
     k_hist = keras_model.fit(s.x_train, s.x_train, batch_size=100, epochs=10, shuffle=False,
@@ -97,7 +98,7 @@ def test_cli_main_job_writes_checkpoint_and_resumes(tmp_path):
     config = os.path.join(ROOT, "configs", "apa.autoencoder.yaml")
     first = _cli(["fit", "--config", config, "--trainer.max_epochs", "3"], tmp_path)
     assert first.returncode == 0, first.stderr[-3000:]
-    last = tmp_path / "runs" / "apa.autoencoder" / "checkpoints" / "last.ckpt"
+    last = tmp_path / "runs" / "apa.autoencoder" / "version_0" / "checkpoints" / "last.ckpt"
     assert last.is_file()
     ckpt = torch.load(last, weights_only=False)
     assert ckpt["epoch"] == 2 and len(ckpt["keras_history"]["history"]["loss"]) == 3
@@ -169,14 +170,13 @@ def test_steps_per_execution_does_not_change_training():
     from lightning_models.cli import KerasCLI
 
     cli = KerasCLI(args=["--config", os.path.join(ROOT, "configs", "apa.autoencoder.yaml"),
-                         "--steps_per_execution", "1"], run=False)
-    assert cli.model.steps_per_execution == 1
+                         "--model.init_args.steps_per_execution", "1"], run=False)
+    assert cli.model.steps_per_execution == 1 and cli.model.hparams["steps_per_execution"] == 1
     histories = []
     for steps in (1, 32):
         torch.manual_seed(0)
-        model = lightning_models.build("apa.autoencoder")
-        model.steps_per_execution = steps
-        histories.append(fit(model, _digits_ae_data(seed=3), epochs=3).history["loss"])
+        model = lightning_models.build("apa.autoencoder", steps_per_execution=steps)
+        histories.append(fit(model, _digits_ae_data(shuffle_seed=3), epochs=3).history["loss"])
     assert histories[0] == pytest.approx(histories[1], rel=1e-6)
 
 
@@ -188,12 +188,12 @@ def test_resumed_run_continues_exactly_like_an_uninterrupted_one(tmp_path):
     straight = lightning_models.build("apa.autoencoder")
     twin = lightning_models.build("apa.autoencoder")
     twin.load_state_dict(straight.state_dict())
-    full = fit(straight, _digits_ae_data(seed=5), epochs=4).history["loss"]
+    full = fit(straight, _digits_ae_data(shuffle_seed=5), epochs=4).history["loss"]
 
     checkpoint = ModelCheckpoint(dirpath=str(tmp_path), save_last=True)
-    fit(twin, _digits_ae_data(seed=5), epochs=2, callbacks=[checkpoint])
+    fit(twin, _digits_ae_data(shuffle_seed=5), epochs=2, callbacks=[checkpoint])
     resumed_model = lightning_models.build("apa.autoencoder")
-    resumed = fit(resumed_model, _digits_ae_data(seed=5), epochs=4,
+    resumed = fit(resumed_model, _digits_ae_data(shuffle_seed=5), epochs=4,
                   ckpt_path=str(tmp_path / "last.ckpt"))
     assert resumed.epoch == [0, 1, 2, 3]
     assert resumed.history["loss"] == pytest.approx(full, rel=1e-6)

@@ -2,8 +2,9 @@
 
 For a catalog id (and optional hyperparameters, e.g. ``d1=32 activation=relu``) it prints, for
 each framework, every layer with its output shape and parameter count, the totals, and the
-forward-parity figure: the max abs difference of the outputs on random inputs once the Keras
-weights are copied into the Lightning model. This is the table a teacher shows in class.
+forward-parity figure (:func:`crosscheck.parity.forward_parity`): the max abs difference of the
+outputs on random inputs once the Keras weights are copied into the Lightning model. This is the
+table a teacher shows in class.
 
 Torch image shapes are printed channels-first, as torch computes them: ``(8, 30, 30)`` is
 Keras' ``(30, 30, 8)``.
@@ -16,12 +17,17 @@ import ast
 import itertools
 from typing import Optional
 
-import numpy as np
 import torch
 from torch import nn
 
+import lightning_models  # before keras_reference (import order: lightning_models/_import_guard.py)
+import keras_reference
+
+from .parity import forward_parity
+
 
 def _parse_value(text: str):
+    """``key=value`` values as Python literals (``32``, ``0.5``, ``[16, 8]``), else the text."""
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -29,6 +35,7 @@ def _parse_value(text: str):
 
 
 def keras_rows(model) -> list[tuple[str, str, str]]:
+    """``model.summary()``'s rows: (layer name and type, output shape, parameter count)."""
     rows = []
     for layer in model.layers:
         try:
@@ -83,44 +90,8 @@ def _table(title: str, rows: list, total: str) -> list[str]:
     return lines
 
 
-def _as_arrays(outputs) -> list:
-    return [np.asarray(o) for o in (outputs if isinstance(outputs, (list, tuple)) else [outputs])]
-
-
-def _max_abs_difference(torch_outputs, keras_outputs, what: str) -> float:
-    """Worst |difference| over all outputs; refuses outputs that differ in number or shape
-    (numpy would otherwise broadcast (N, 1) against (N,) silently)."""
-    t_list, k_list = _as_arrays(torch_outputs), _as_arrays(keras_outputs)
-    if len(t_list) != len(k_list):
-        raise ValueError(f"{what}: {len(t_list)} Lightning outputs vs {len(k_list)} Keras outputs")
-    for t, k in zip(t_list, k_list):
-        if t.shape != k.shape:
-            raise ValueError(f"{what}: Lightning output {t.shape} vs Keras {k.shape}")
-    return max(float(np.abs(t - k).max()) for t, k in zip(t_list, k_list))
-
-
-def forward_parity(keras_model, torch_model, n: int = 16, seed: int = 0) -> float:
-    """Max abs difference of the outputs (all outputs, all sub-models) with transferred weights,
-    on ``n`` random inputs; raises if their number or shapes differ."""
-    from keras_reference import transfer_weights
-
-    transfer_weights(keras_model, torch_model)
-    torch_model.eval()
-    x = torch_model.random_input(n, generator=torch.Generator().manual_seed(seed))
-    with torch.no_grad():
-        worst = _max_abs_difference(torch_model.predict_step(x, 0),
-                                    keras_model.predict(x.numpy(), verbose=0), "model")
-        for name in getattr(type(torch_model), "submodels", ()):
-            worst = max(worst, _max_abs_difference(getattr(torch_model, name)(x),
-                                                   getattr(keras_model, name).predict(x.numpy(), verbose=0),
-                                                   name))
-    return worst
-
-
 def render(entry_id: str, hparams: Optional[dict] = None) -> str:
-    import keras_reference
-    import lightning_models
-
+    """Both summaries side by side and the forward-parity figure, as one printable text."""
     hparams = hparams or {}
     keras_model = keras_reference.build(entry_id, **hparams)
     torch_model = lightning_models.build(entry_id, **hparams)
@@ -144,9 +115,10 @@ def render(entry_id: str, hparams: Optional[dict] = None) -> str:
 
 
 def main(argv=None) -> None:
+    """``summary <id> [key=value ...]`` (``argv`` without the word ``summary``; None: sys.argv)."""
     parser = argparse.ArgumentParser(prog="python -m lightning_models summary",
                                      description="Keras and Lightning summaries of a catalog network, side by side.")
-    parser.add_argument("entry_id", help="catalog id, e.g. fp.fashion_mlp (see ../shared/CATALOG.md)")
+    parser.add_argument("entry_id", help="catalog id, e.g. fp.fashion_mlp (see docs/catalog.md)")
     parser.add_argument("hparams", nargs="*", help="hyperparameters as key=value, e.g. d1=32 activation=relu")
     args = parser.parse_args(argv)
     hparams = {}

@@ -1,0 +1,37 @@
+"""``python -m lightning_models``: the project's command line.
+
+The project's own commands need both frameworks and live here (``summary``; the exercise runner
+and the teaching pages join them); every other command line goes to the Lightning side's
+LightningCLI (:mod:`lightning_models.cli`: ``fit``, ``validate``, ``test``, ``predict``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+#: command -> (module, one-line help); each module has ``main(argv)``.
+PROJECT_COMMANDS = {
+    "summary": ("crosscheck.summary", "Keras and Lightning layer tables and the forward-parity figure"),
+}
+
+
+def main(argv=None) -> None:
+    # TensorBoard (and the Keras side) load TensorFlow: keep its C++ start-up lines off stderr.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in PROJECT_COMMANDS:
+        import importlib
+
+        module = importlib.import_module(PROJECT_COMMANDS[args[0]][0])
+        module.main(args[1:])
+        return
+    from lightning_models.cli import DESCRIPTION, main as lightning_main
+
+    lightning_main(args, description=DESCRIPTION + "\n" + project_commands_help())
+
+
+def project_commands_help() -> str:
+    lines = ["Project commands (python -m lightning_models <command> --help for each):"]
+    lines += [f"  {name:<10} {help_text}" for name, (_, help_text) in PROJECT_COMMANDS.items()]
+    return "\n".join(lines) + "\n"
