@@ -4,7 +4,7 @@ This is the only module of :mod:`datamodules` that imports torch and lightning; 
 imports it on first use of a DataModule name (``datamodules.DigitsDataModule``,
 ``datamodules.DATAMODULES``), so ``datamodules.load(...)`` stays NumPy-only for Keras.
 
-Feeding (DESIGN.md, "Fast small-model training"): the networks of the catalog are tiny, so the
+Feeding (docs/choices.md, "Fast small-model training"): the networks of the catalog are tiny, so the
 per-step cost of a ``DataLoader`` with a per-sample ``__getitem__`` and ``collate`` dominates.
 :class:`TensorBatches` keeps the whole split as tensors, permutes it once per epoch with the
 DataModule's own ``torch.Generator`` (the global RNG, and so dropout, is left untouched) and

@@ -15,10 +15,12 @@ import os as _os
 from ._import_guard import load_triton_first as _load_triton_first
 
 _load_triton_first()
+# The documents' backend; a user's own KERAS_BACKEND is left as it is (and the parity tests
+# then compare another backend's Keras with torch).
 _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from .registry import CATALOG, build  # noqa: E402
+from .threads import use_threads  # noqa: E402
 from . import autoencoders, cnn, mlp, regression, regularization, text  # noqa: E402,F401  (register the builders)
 
-__all__ = ["CATALOG", "build"]
+__all__ = ["CATALOG", "build", "use_threads"]

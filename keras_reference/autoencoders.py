@@ -18,13 +18,15 @@ def autoencoder(d1: int = 16, d2: int = 2, activation: str = "linear", input_dim
     The document's encoder sub-model ``codificador`` shares the layers; it is returned as the
     attribute ``autocodificador.encoder`` (the document keeps it in a second variable).
     (The document's listing writes ``activation=actuar`` for three layers, a typo for ``act``.)
+    Layer names (shared with the Lightning version): ``hidden1``, ``codificar`` (the variable
+    that ends up holding the code layer, ``codificador``'s output), ``hidden2``, ``output``.
     """
     act = activation
     entrada = keras.Input(shape=(input_dim,))
-    codificar = keras.layers.Dense(d1, activation=act)(entrada)
-    codificar = keras.layers.Dense(d2, activation=act)(codificar)
-    decodificar = keras.layers.Dense(d1, activation=act)(codificar)
-    decodificar = keras.layers.Dense(input_dim, activation=act)(decodificar)
+    codificar = keras.layers.Dense(d1, activation=act, name="hidden1")(entrada)
+    codificar = keras.layers.Dense(d2, activation=act, name="codificar")(codificar)
+    decodificar = keras.layers.Dense(d1, activation=act, name="hidden2")(codificar)
+    decodificar = keras.layers.Dense(input_dim, activation=act, name="output")(decodificar)
 
     autocodificador = keras.Model(entrada, decodificar)
     codificador = keras.Model(entrada, codificar)

@@ -29,6 +29,8 @@ def cifar2_model(filters: int = 8, n_conv: int = 1, drop: float = 0.0, l2: float
     penalty on the two hidden Dense layers: part b's ``kernel_regularizer='l2'`` is
     ``l2=0.01`` (Keras' default factor); 0.0 is none. ``metrics=['accuracy']`` is the project's
     choice: the document compiles without metrics but asks for train and test accuracy.
+    Layers are named ``conv1``..., ``hidden1``, ``hidden2``, ``output`` (the document names
+    none; the Lightning twin uses the same names).
     """
     if not 1 <= n_conv <= 1 + len(MORE_FILTERS):
         raise ValueError(f"n_conv={n_conv}: the exercise uses 1 to {1 + len(MORE_FILTERS)} "
@@ -41,9 +43,9 @@ def cifar2_model(filters: int = 8, n_conv: int = 1, drop: float = 0.0, l2: float
 
     model = keras.models.Sequential()
     model.add(keras.Input(shape=(32, 32, 3)))
-    for n_filters in (filters,) + MORE_FILTERS[:n_conv - 1]:
+    for i, n_filters in enumerate((filters,) + MORE_FILTERS[:n_conv - 1], start=1):
         model.add(keras.layers.Conv2D(n_filters, (3, 3),
-                                      activation='relu'))
+                                      activation='relu', name=f'conv{i}'))
         if pooling:                          # part d
             model.add(keras.layers.MaxPooling2D(pool_size=(2, 2),
                                                 strides=(1, 1),
@@ -51,10 +53,10 @@ def cifar2_model(filters: int = 8, n_conv: int = 1, drop: float = 0.0, l2: float
     model.add(keras.layers.Flatten())
     model.add(keras.layers.Dropout(drop))
     model.add(keras.layers.Dense(64, activation='relu',
-                                 kernel_regularizer=regularizer))
+                                 kernel_regularizer=regularizer, name='hidden1'))
     model.add(keras.layers.Dense(32, activation='relu',
-                                 kernel_regularizer=regularizer))
-    model.add(keras.layers.Dense(1, activation='sigmoid'))
+                                 kernel_regularizer=regularizer, name='hidden2'))
+    model.add(keras.layers.Dense(1, activation='sigmoid', name='output'))
 
     model.compile(optimizer=keras_optimizer(optimizer or 'adam', learning_rate, optimizer_options),
                   loss='binary_crossentropy', metrics=['accuracy'])
@@ -100,9 +102,9 @@ def olivetti_cnn(filters: int = 8, num_classes: int = 40, optimizer: Optional[st
     model = keras.Sequential()
     model.add(keras.Input(shape=(64, 64, 1)))
     model.add(keras.layers.Conv2D(filters=NEURONS, kernel_size=3,
-                                  strides=1, activation="relu"))
+                                  strides=1, activation="relu", name="conv1"))
     model.add(keras.layers.Flatten())
-    model.add(keras.layers.Dense(num_classes, activation="softmax"))
+    model.add(keras.layers.Dense(num_classes, activation="softmax", name="output"))
     model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate,
                                             optimizer_options),  # keras.optimizers.SGD()
                   loss=keras.losses.CategoricalCrossentropy(), metrics=['accuracy'])
@@ -122,10 +124,10 @@ def conv_batchnorm(filters: int = 32, num_classes: int = 10, optimizer: Optional
     layers = keras.layers
     conv_model = keras.Sequential()
     conv_model.add(keras.Input(shape=(28, 28, 1)))          # project's choice
-    conv_model.add(layers.Conv2D(filters, 3, activation='relu'))
-    conv_model.add(layers.BatchNormalization())
+    conv_model.add(layers.Conv2D(filters, 3, activation='relu', name='conv1'))
+    conv_model.add(layers.BatchNormalization(name='batchnorm1'))
     conv_model.add(layers.Flatten())                        # project's choice
-    conv_model.add(layers.Dense(num_classes, activation='softmax'))
+    conv_model.add(layers.Dense(num_classes, activation='softmax', name='output'))
     conv_model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate,
                                                  optimizer_options),
                        loss='sparse_categorical_crossentropy', metrics=['accuracy'])

@@ -1,4 +1,9 @@
-"""Keras originals of the multilayer perceptrons (Lightning versions: lightning_models/mlp.py)."""
+"""Keras originals of the multilayer perceptrons (Lightning versions: lightning_models/mlp.py).
+
+Every Dense layer gets a ``name=`` shared with its Lightning twin (the weight transfer pairs
+layers by name): the document's own names where it gives them (iris' ``'Oculto'``/``'salida'``,
+the variable ``rdim``), otherwise ``hidden1``, ``hidden2``... and ``output`` for the last one.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,8 @@ def fashion_mlp(units: int = 128, num_classes: int = 10, optimizer: Optional[str
     """Seed 001, Fashion-MNIST notebook (``input_shape=`` on the first layer, as written there)."""
     model = keras.Sequential([
         keras.layers.Flatten(input_shape=(28, 28)),
-        keras.layers.Dense(units, activation="relu"),
-        keras.layers.Dense(num_classes, activation="softmax"),
+        keras.layers.Dense(units, activation="relu", name="hidden1"),
+        keras.layers.Dense(num_classes, activation="softmax", name="output"),
     ])
     model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -32,9 +37,9 @@ def _sequential_mlp(input_shape: Sequence[int], hidden_units: Sequence[int], act
     model.add(keras.Input(shape=tuple(input_shape)))
     if len(input_shape) > 1:
         model.add(keras.layers.Flatten())
-    for units in hidden_units:
-        model.add(keras.layers.Dense(units, activation=activation))
-    model.add(keras.layers.Dense(outputs, activation=output_activation))
+    for i, units in enumerate(hidden_units, start=1):
+        model.add(keras.layers.Dense(units, activation=activation, name=f"hidden{i}"))
+    model.add(keras.layers.Dense(outputs, activation=output_activation, name="output"))
     return model
 
 
@@ -50,9 +55,9 @@ def fashion3_mlp(NN1: int = 64, NN2: int = 32, activation: str = "linear",  # no
     act = activation
     input = keras.Input(shape=(28, 28))  # noqa: A001  (the document's name)
     model = keras.layers.Flatten()(input)
-    model = keras.layers.Dense(NN1, activation=act)(model)
-    model = keras.layers.Dense(NN2, activation=act)(model)
-    model = keras.layers.Dense(3, activation="softmax")(model)
+    model = keras.layers.Dense(NN1, activation=act, name="hidden1")(model)
+    model = keras.layers.Dense(NN2, activation=act, name="hidden2")(model)
+    model = keras.layers.Dense(3, activation="softmax", name="output")(model)
     nn = keras.Model(input, model)
 
     nn.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate,
@@ -72,10 +77,10 @@ def fashion3_mlp_2d(NN1: int = 64, NN2: int = 32, activation: str = "linear",  #
     act = activation
     input = keras.Input(shape=(28, 28))  # noqa: A001
     model = keras.layers.Flatten()(input)
-    model = keras.layers.Dense(NN1, activation=act)(model)
-    rdim = keras.layers.Dense(2, activation=act)(model)
-    model = keras.layers.Dense(NN2, activation=act)(rdim)
-    model = keras.layers.Dense(3, activation="softmax")(model)
+    model = keras.layers.Dense(NN1, activation=act, name="hidden1")(model)
+    rdim = keras.layers.Dense(2, activation=act, name="rdim")(model)
+    model = keras.layers.Dense(NN2, activation=act, name="hidden2")(rdim)
+    model = keras.layers.Dense(3, activation="softmax", name="output")(model)
     nn = keras.Model(input, model)
     ndim = keras.Model(input, rdim)
 
@@ -97,8 +102,8 @@ def olivetti_pca_mlp(input_size: int = 10, neurons: int = 50, optimizer: Optiona
     INPUT_SIZE, NEURONS = input_size, neurons  # noqa: N806
     model = keras.Sequential()
     model.add(keras.Input(shape=(INPUT_SIZE,)))
-    model.add(keras.layers.Dense(NEURONS, activation="relu"))
-    model.add(keras.layers.Dense(40, activation="softmax"))
+    model.add(keras.layers.Dense(NEURONS, activation="relu", name="hidden1"))
+    model.add(keras.layers.Dense(40, activation="softmax", name="output"))
 
     model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate,
                                             optimizer_options),  # keras.optimizers.SGD()
@@ -114,12 +119,12 @@ def shipping_dnn(optimizer: Optional[str] = None, learning_rate: Optional[float]
                  optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 001, E-commerce shipping notebook, as written (``input_shape=`` on the first layer)."""
     model = keras.Sequential()
-    model.add(keras.layers.Dense(128, activation="tanh", input_shape=(18,)))
-    model.add(keras.layers.Dense(320, activation="tanh"))
-    model.add(keras.layers.Dense(512, activation="tanh"))
-    model.add(keras.layers.Dense(320, activation="tanh"))
-    model.add(keras.layers.Dense(128, activation="tanh"))
-    model.add(keras.layers.Dense(1, activation="sigmoid"))
+    model.add(keras.layers.Dense(128, activation="tanh", input_shape=(18,), name="hidden1"))
+    model.add(keras.layers.Dense(320, activation="tanh", name="hidden2"))
+    model.add(keras.layers.Dense(512, activation="tanh", name="hidden3"))
+    model.add(keras.layers.Dense(320, activation="tanh", name="hidden4"))
+    model.add(keras.layers.Dense(128, activation="tanh", name="hidden5"))
+    model.add(keras.layers.Dense(1, activation="sigmoid", name="output"))
 
     model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate,
                                             optimizer_options),  # 'Adam'
@@ -133,7 +138,7 @@ def perceptron(optimizer: Optional[str] = None, learning_rate: Optional[float] =
     """Seed 001, the perceptron with 3 inputs (4 parameters), as written. The document does not
     compile it: ``sgd`` + ``mse`` is the project's choice."""
     model = keras.Sequential([
-        keras.layers.Dense(units=1, input_shape=[3])
+        keras.layers.Dense(units=1, input_shape=[3], name="output")
     ])
     model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate, optimizer_options),
                   loss="mse")
@@ -146,8 +151,8 @@ def dense_pair(optimizer: Optional[str] = None, learning_rate: Optional[float] =
     """Seed 001, two Dense layers of 32 on 12 inputs, as written. The document does not compile
     it: ``adam`` + ``mse`` is the project's choice."""
     model = keras.models.Sequential()
-    model.add(keras.layers.Dense(32, activation="relu", input_shape=(12,)))
-    model.add(keras.layers.Dense(32))
+    model.add(keras.layers.Dense(32, activation="relu", input_shape=(12,), name="hidden1"))
+    model.add(keras.layers.Dense(32, name="output"))
     model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   loss="mse")
     return model
@@ -160,8 +165,8 @@ def flatten_binary(optimizer: Optional[str] = None, learning_rate: Optional[floa
     it: ``adam`` + ``binary_crossentropy`` + ``accuracy`` is the project's choice."""
     model = keras.Sequential()
     model.add(keras.layers.Flatten(input_shape=(12, 12)))
-    model.add(keras.layers.Dense(64, activation="relu"))
-    model.add(keras.layers.Dense(1, activation="sigmoid"))
+    model.add(keras.layers.Dense(64, activation="relu", name="hidden1"))
+    model.add(keras.layers.Dense(1, activation="sigmoid", name="output"))
     model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   loss="binary_crossentropy", metrics=["accuracy"])
     return model
@@ -175,8 +180,8 @@ def fruit_mlp(optimizer: Optional[str] = None, learning_rate: Optional[float] = 
     ``accuracy`` (as the unit's Fashion-MNIST notebook) is the project's choice."""
     model = keras.Sequential()
     model.add(keras.layers.Flatten(input_shape=(28, 28)))
-    model.add(keras.layers.Dense(128, activation="relu"))
-    model.add(keras.layers.Dense(4, activation="softmax"))
+    model.add(keras.layers.Dense(128, activation="relu", name="hidden1"))
+    model.add(keras.layers.Dense(4, activation="softmax", name="output"))
     model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -194,9 +199,9 @@ def mnist_mlp(hidden_units: Sequence[int] = (256,), optimizer: Optional[str] = N
     ``hidden_units`` and ``optimizer`` are exercise 2's "other configurations"."""
     model = keras.Sequential()
     model.add(keras.Input(shape=(784,)))
-    for units in hidden_units:
-        model.add(keras.layers.Dense(units, activation="relu"))
-    model.add(keras.layers.Dense(10, activation="softmax"))
+    for i, units in enumerate(hidden_units, start=1):
+        model.add(keras.layers.Dense(units, activation="relu", name=f"hidden{i}"))
+    model.add(keras.layers.Dense(10, activation="softmax", name="output"))
     model.compile(optimizer=keras_optimizer(optimizer or "rmsprop", learning_rate,
                                             optimizer_options),
                   loss="categorical_crossentropy", metrics=["accuracy"])
@@ -207,20 +212,22 @@ def mnist_mlp(hidden_units: Sequence[int] = (256,), optimizer: Optional[str] = N
 # Seed 004
 # --------------------------------------------------------------------------------------------
 def _iris_network(definition: str, output_activation: str) -> keras.Model:
-    """The 4-2-3 iris network written in one of the slides' ways (names as in the slides)."""
+    """The 4-2-3 iris network written in one of the slides' ways (names as in the slides; the
+    layers are ``'Oculto'`` and ``'salida'`` in every way, as the slides name them where they
+    name them)."""
     Sequential, Model = keras.models.Sequential, keras.models.Model  # noqa: N806
     Input, Dense, Activation = keras.layers.Input, keras.layers.Dense, keras.layers.Activation  # noqa: N806
     if definition == "sequential":        # Keras_IRIS.ipynb
         model = Sequential()
-        model.add(Dense(2, input_shape=[4], activation="tanh"))
-        model.add(Dense(3, activation=output_activation))
+        model.add(Dense(2, input_shape=[4], activation="tanh", name="Oculto"))
+        model.add(Dense(3, activation=output_activation, name="salida"))
     elif definition == "activations":     # "Indicando la función de activación por separado"
         model = Sequential()
         model.add(Input(shape=[4]))
-        model.add(Dense(2))
-        model.add(Activation("tanh"))
-        model.add(Dense(3))
-        model.add(Activation(output_activation))
+        model.add(Dense(2, name="Oculto"))
+        model.add(Activation("tanh", name="FunH"))
+        model.add(Dense(3, name="salida"))
+        model.add(Activation(output_activation, name="FunO"))
     elif definition == "list":            # "Usando una lista"
         model = Sequential([
             Input(shape=[4]),
@@ -311,7 +318,7 @@ def cifar10_softmax(l2: float = 0.0, optimizer: Optional[str] = None,
     model = keras.Sequential([
         keras.Input(shape=(32, 32, 3)),
         keras.layers.Flatten(),
-        keras.layers.Dense(10, activation="softmax", kernel_regularizer=regularizer),
+        keras.layers.Dense(10, activation="softmax", kernel_regularizer=regularizer, name="output"),
     ])
     model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate, optimizer_options),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])

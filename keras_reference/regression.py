@@ -29,13 +29,13 @@ def wages_linear(input_dim: int = WAGES_FEATURES, optimizer: Optional[str] = Non
     """Seed 000, individual problem 2 b): ridge regression as a one-unit Dense layer.
 
     Fixed for Keras 3: ``keras.Input(shape=(X_train.shape[1]))`` -> ``shape=(input_dim,)`` and
-    ``metrics='mean_squared_error'`` -> ``['mean_squared_error']`` (PARITY.md s.12).
+    ``metrics='mean_squared_error'`` -> ``['mean_squared_error']`` (docs/keras-vs-torch.md s.12).
     ``input_dim`` defaults to the project's choice of 10 wage predictors.
     """
     model = keras.Sequential()
     model.add(keras.Input(shape=(input_dim,)))
     model.add(keras.layers.Dense(1, activation="linear",
-                                 kernel_regularizer="l2"))
+                                 kernel_regularizer="l2", name="output"))
     model.compile(loss="mean_squared_error",
                   optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   metrics=["mean_squared_error"])
@@ -54,11 +54,11 @@ def wages_mlp(neurons: int = 64, input_dim: int = WAGES_FEATURES, optimizer: Opt
     model = keras.Sequential()
     model.add(keras.Input(shape=(input_dim,)))
     model.add(keras.layers.Dense(neurons, activation="relu",
-                                 kernel_regularizer="l2"))
+                                 kernel_regularizer="l2", name="hidden1"))
     model.add(keras.layers.Dense(neurons // 2, activation="relu",
-                                 kernel_regularizer="l2"))
+                                 kernel_regularizer="l2", name="hidden2"))
     model.add(keras.layers.Dense(1, activation="linear",
-                                 kernel_regularizer="l2"))
+                                 kernel_regularizer="l2", name="output"))
     model.compile(loss="mean_squared_error",
                   optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   metrics=["mean_squared_error"])
@@ -85,21 +85,23 @@ def wages_gaussian_nll(neurons: int = 64, input_dim: int = WAGES_FEATURES,
     """Seed 000, individual problem 2 c): shared layer, a mean branch and a log-variance branch.
 
     Fixed for Keras 3: ``shape=(input_dim,)`` and ``metrics=[nllike]`` (a bare function raises,
-    like a bare string; PARITY.md s.12). The two branches are also returned as sub-models
+    like a bare string; docs/keras-vs-torch.md s.12). The two branches are also returned as sub-models
     ``model.mean = keras.Model(input, output1)`` and ``model.log_variance = keras.Model(input,
     output2)`` (the document reads them as ``model.predict(X)[:, 0]`` and ``[:, 1]``).
+    Layers are named by the document's variables: ``net``, ``output1``, ``output2``, and each
+    branch's hidden layer ``output1_hidden1``/``output2_hidden1``.
     """
     input = keras.Input(shape=(input_dim,))
     net = keras.layers.Dense(neurons, activation='relu',
-                             kernel_regularizer='l2')(input)
+                             kernel_regularizer='l2', name='net')(input)
     output1 = keras.layers.Dense(neurons // 2, activation='relu',
-                                 kernel_regularizer='l2')(net)
+                                 kernel_regularizer='l2', name='output1_hidden1')(net)
     output1 = keras.layers.Dense(1, activation="linear",
-                                 kernel_regularizer='l2')(output1)
+                                 kernel_regularizer='l2', name='output1')(output1)
     output2 = keras.layers.Dense(neurons // 2, activation='relu',
-                                 kernel_regularizer='l2')(net)
+                                 kernel_regularizer='l2', name='output2_hidden1')(net)
     output2 = keras.layers.Dense(1, activation='linear',
-                                 kernel_regularizer='l2')(output2)
+                                 kernel_regularizer='l2', name='output2')(output2)
     cout = keras.layers.Concatenate(axis=-1)([output1, output2])
     model = keras.Model(inputs=input, outputs=cout)
 
@@ -128,9 +130,11 @@ def nasdaq_mlp(hidden_units: Sequence[int] = (64,), activation: str = "relu", l2
     regularizer = keras.regularizers.L2(l2) if l2 else None
     model = keras.Sequential()
     model.add(keras.Input(shape=(input_dim,)))
-    for units in hidden_units:
-        model.add(keras.layers.Dense(units, activation=activation, kernel_regularizer=regularizer))
-    model.add(keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=regularizer))
+    for i, units in enumerate(hidden_units, start=1):
+        model.add(keras.layers.Dense(units, activation=activation, kernel_regularizer=regularizer,
+                                     name=f"hidden{i}"))
+    model.add(keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=regularizer,
+                                 name="output"))
     model.compile(loss="binary_crossentropy",
                   optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   metrics=["accuracy"])
@@ -151,9 +155,9 @@ def guide_mlp(input_dim: int = 256, optimizer: Optional[str] = None,
     """
     model = keras.Sequential()
     model.add(keras.Input(shape=(input_dim,)))
-    model.add(keras.layers.Dense(128, activation='relu'))
-    model.add(keras.layers.Dense(16, activation='relu'))
-    model.add(keras.layers.Dense(2, activation='linear'))
+    model.add(keras.layers.Dense(128, activation='relu', name='hidden1'))
+    model.add(keras.layers.Dense(16, activation='relu', name='hidden2'))
+    model.add(keras.layers.Dense(2, activation='linear', name='output'))
     model.compile(loss="mse",
                   optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options))
     return model
@@ -168,15 +172,17 @@ def guide_two_branch(input_dim: int = 256, optimizer: Optional[str] = None,
     Fixed for Keras 3: ``shape=(256,)`` and ``keras.Model(inputs=input, outputs=[...])`` (the
     guide's ``input=``/``output=`` raise). The guide does not compile it; the project's choice is
     ``loss='mse'``, ``optimizer='adam'`` (Keras sums the two outputs' MSE). The branches are also
-    sub-models ``model.branch1`` (``rama1`` -> ``output1``) and ``model.branch2``.
+    sub-models ``model.branch1`` (``rama1`` -> ``output1``) and ``model.branch2``. Layers are
+    named by the guide's variables: ``output1``, ``output2``, and ``rama1_hidden1``,
+    ``rama1_hidden2``, ``rama2_hidden1``, ``rama2_hidden2`` for the two layers each ``rama`` holds.
     """
     input = keras.Input(shape=(input_dim,))
-    rama1 = keras.layers.Dense(128, activation='relu')(input)
-    rama1 = keras.layers.Dense(64, activation='relu')(rama1)
-    output1 = keras.layers.Dense(1, activation='linear')(rama1)
-    rama2 = keras.layers.Dense(64, activation='relu')(input)
-    rama2 = keras.layers.Dense(32, activation='relu')(rama2)
-    output2 = keras.layers.Dense(1, activation='tanh')(rama2)
+    rama1 = keras.layers.Dense(128, activation='relu', name='rama1_hidden1')(input)
+    rama1 = keras.layers.Dense(64, activation='relu', name='rama1_hidden2')(rama1)
+    output1 = keras.layers.Dense(1, activation='linear', name='output1')(rama1)
+    rama2 = keras.layers.Dense(64, activation='relu', name='rama2_hidden1')(input)
+    rama2 = keras.layers.Dense(32, activation='relu', name='rama2_hidden2')(rama2)
+    output2 = keras.layers.Dense(1, activation='tanh', name='output2')(rama2)
 
     model = keras.Model(inputs=input, outputs=[output1, output2])
     model.compile(loss="mse",

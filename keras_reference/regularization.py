@@ -21,19 +21,21 @@ def _imdb_mlp(units: int, input_dim: int, l2: float, dropout: float,
               optimizer_options: Optional[dict]) -> keras.Model:
     """The document's three IMDB listings in one: ``kernel_regularizer=regularizers.l2(l2)`` on
     the hidden layers when ``l2`` > 0 (section 2.2; 0.0: none), a ``Dropout(dropout)`` after each
-    when ``dropout`` is set (section 2.3). ``input_shape=`` on the first layer, as written there."""
+    when ``dropout`` is set (section 2.3). ``input_shape=`` on the first layer, as written there.
+    Layers named ``hidden1``, ``hidden2``, ``output`` (the document names none)."""
     def penalty():
         return regularizers.l2(l2) if l2 else None
 
     model = models.Sequential()
     model.add(layers.Dense(units, kernel_regularizer=penalty(), activation="relu",
-                           input_shape=(input_dim,)))
+                           input_shape=(input_dim,), name="hidden1"))
     if dropout:
         model.add(layers.Dropout(dropout))
-    model.add(layers.Dense(units, kernel_regularizer=penalty(), activation="relu"))
+    model.add(layers.Dense(units, kernel_regularizer=penalty(), activation="relu",
+                           name="hidden2"))
     if dropout:
         model.add(layers.Dropout(dropout))
-    model.add(layers.Dense(1, activation="sigmoid"))
+    model.add(layers.Dense(1, activation="sigmoid", name="output"))
     model.compile(optimizer=keras_optimizer(optimizer or "rmsprop", learning_rate,
                                             optimizer_options),
                   loss="binary_crossentropy",
@@ -79,9 +81,9 @@ def fashion_mlp_dropout(units: int = 512, num_classes: int = 10, dropout: float 
     does (the TensorBoard callback belongs to ``fit``)."""
     model = keras.models.Sequential([
         keras.layers.Flatten(input_shape=(28, 28)),
-        keras.layers.Dense(units, activation="relu"),
+        keras.layers.Dense(units, activation="relu", name="hidden1"),
         keras.layers.Dropout(dropout),
-        keras.layers.Dense(num_classes, activation="softmax"),
+        keras.layers.Dense(num_classes, activation="softmax", name="output"),
     ])
     model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   loss="sparse_categorical_crossentropy",
@@ -101,9 +103,10 @@ def dense_batchnorm(units: int = 32, input_dim: int = 64, num_classes: int = 10,
     """
     dense_model = models.Sequential()
     dense_model.add(keras.Input(shape=(input_dim,)))  # project's choice
-    dense_model.add(layers.Dense(units, activation="relu"))
-    dense_model.add(layers.BatchNormalization())
-    dense_model.add(layers.Dense(num_classes, activation="softmax"))  # project's choice
+    dense_model.add(layers.Dense(units, activation="relu", name="hidden1"))
+    dense_model.add(layers.BatchNormalization(name="batchnorm1"))
+    dense_model.add(layers.Dense(num_classes, activation="softmax",
+                                 name="output"))  # project's choice
     dense_model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate,
                                                   optimizer_options),
                         loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -115,7 +118,7 @@ def dense_batchnorm(units: int = 32, input_dim: int = 64, num_classes: int = 10,
 # --------------------------------------------------------------------------------------------
 #: The slides' regularisers. ``regularizers.l1_l2`` is the class ``L1L2``: with explicit factors,
 #: as the slide writes it, it works in Keras 3; ``l1_l2()`` alone penalises nothing and the
-#: string ``'l1_l2'`` raises (PARITY.md s.7, s.12).
+#: string ``'l1_l2'`` raises (docs/keras-vs-torch.md s.7, s.12).
 REGULARIZERS = {
     "l2": lambda: regularizers.l2(0.01),
     "l1": lambda: regularizers.l1(0.01),
@@ -141,8 +144,8 @@ def regularized_dense(regularizer: str = "l2", units: int = 32, input_dim: int =
     model = models.Sequential()
     model.add(keras.Input(shape=(input_dim,)))  # project's choice
     model.add(layers.Dense(units, activation="relu",  # relu: project's choice
-                           kernel_regularizer=make(), bias_regularizer=make()))
-    model.add(layers.Dense(num_classes, activation="softmax"))  # project's choice
+                           kernel_regularizer=make(), bias_regularizer=make(), name="hidden1"))
+    model.add(layers.Dense(num_classes, activation="softmax", name="output"))  # project's choice
     model.compile(optimizer=keras_optimizer(optimizer or "adam", learning_rate, optimizer_options),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -157,9 +160,9 @@ def dropout_example(dropout: float = 0.5, optimizer: Optional[str] = None,
     Project's choice (the slide does not compile it): mean squared error with Keras' SGD.
     """
     model = models.Sequential()
-    model.add(layers.Dense(6, input_shape=[3]))
+    model.add(layers.Dense(6, input_shape=[3], name="hidden1"))
     model.add(layers.Dropout(dropout))
-    model.add(layers.Dense(2))
+    model.add(layers.Dense(2, name="output"))
     model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate, optimizer_options),
                   loss="mean_squared_error")
     return model
@@ -178,8 +181,8 @@ def early_stopping_mlp(units: int = 32, input_dim: int = 64, num_classes: int = 
     """
     model = models.Sequential([
         keras.Input(shape=(input_dim,)),
-        layers.Dense(units, activation="relu"),
-        layers.Dense(num_classes, activation="softmax"),
+        layers.Dense(units, activation="relu", name="hidden1"),
+        layers.Dense(num_classes, activation="softmax", name="output"),
     ])
     model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate, optimizer_options),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])

@@ -21,20 +21,22 @@ def sentiment_embedding_mlp(nwords: int = 500, embedding_size: int = 10,
 
     Fixed for Keras 3: ``Embedding(..., input_length=train_x.shape[1])`` is ignored there and
     leaves the model unbuilt, so ``keras.Input(shape=(sequence_length,))`` comes first
-    (PARITY.md s.4, s.12). ``dense_layers`` > 1 adds the Dense layers of problem 4 d) (128, 64,
+    (docs/keras-vs-torch.md s.4, s.12). ``dense_layers`` > 1 adds the Dense layers of problem 4 d) (128, 64,
     32, 16 units) before the Flatten. ``metrics=['accuracy']`` is added to the document's
     ``compile`` because the exercise reports accuracies. Defaults ``embedding_size=10`` and
     ``sequence_length=TWEET_LENGTH`` (36, from :mod:`datamodules`) are the project's choice.
+    Layer names (shared with the Lightning version): ``embedding``, ``hidden1``..., ``output``.
     """
     model = keras.Sequential()
     model.add(keras.Input(shape=(sequence_length,)))                 # input_length=train_x.shape[1]
-    model.add(keras.layers.Embedding(nwords + 1, embedding_size))    # numwords + 1
+    model.add(keras.layers.Embedding(nwords + 1, embedding_size,     # numwords + 1
+                                     name="embedding"))
     nneurons = neurons                                               # 128
-    for _ in range(dense_layers):                                    # d): 1 to 4 Dense layers,
-        model.add(keras.layers.Dense(nneurons, activation="relu"))
+    for i in range(1, dense_layers + 1):                             # d): 1 to 4 Dense layers,
+        model.add(keras.layers.Dense(nneurons, activation="relu", name=f"hidden{i}"))
         nneurons //= 2                                               # each half the previous
     model.add(keras.layers.Flatten())
-    model.add(keras.layers.Dense(1, activation="sigmoid"))
+    model.add(keras.layers.Dense(1, activation="sigmoid", name="output"))
     model.compile(loss="binary_crossentropy",
                   optimizer=keras_optimizer(optimizer or "adam", learning_rate,
                                             optimizer_options),      # optimizer=Adam()

@@ -5,6 +5,8 @@ The Keras original is the function of the same id in :mod:`keras_reference.autoe
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from torch import nn
 
 from .base import KerasCompile, KerasModule
@@ -23,6 +25,9 @@ class Autoencoder(KerasModule):
     the ``d2``-dimensional codes after (or during) training. The document fixes ``d2=2`` and
     sweeps ``d1`` over powers of 2 and ``activation`` over linear/sigmoid/relu; the project's
     default ``d1=16`` is the document's example "(16,2,16)".
+
+    The layers are named as their Keras twins: ``hidden1``, ``codificar`` (the document's
+    variable holding the code layer, the output of ``codificador``), ``hidden2``, ``output``.
     """
 
     keras_compile = KerasCompile(loss="mean_squared_error", optimizer="adam")
@@ -33,14 +38,14 @@ class Autoencoder(KerasModule):
         super().__init__(**kwargs)
         self.recompile(output_activation=activation)  # the output layer uses act too
         self.input_shape = (input_dim,)
-        self.encoder = nn.Sequential(
-            Dense(input_dim, d1, activation=activation),
-            Dense(d1, d2, activation=activation),
-        )
-        self.decoder = nn.Sequential(
-            Dense(d2, d1, activation=activation),
-            Dense(d1, input_dim),  # its activation is the output activation
-        )
+        self.encoder = nn.Sequential(OrderedDict(
+            hidden1=Dense(input_dim, d1, activation=activation),
+            codificar=Dense(d1, d2, activation=activation),
+        ))
+        self.decoder = nn.Sequential(OrderedDict(
+            hidden2=Dense(d2, d1, activation=activation),
+            output=Dense(d1, input_dim),  # its activation is the output activation
+        ))
 
     def forward(self, x):
         return self.decoder(self.encoder(x))

@@ -13,6 +13,8 @@ The three CIFAR-10 airplane-vs-bird networks share one builder, :func:`cifar2_co
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from torch import nn
 
 from .base import KerasCompile, KerasModule
@@ -43,25 +45,26 @@ def cifar2_conv_net(filters: int = 8, n_conv: int = 1, drop: float = 0.0, l2: fl
     -> Flatten -> Dropout(drop) -> Dense(64, relu) -> Dense(32, relu) -> Dense(1)``; the two
     hidden Dense layers carry the L2 penalty ``l2 * sum(w**2)`` when ``l2`` > 0 (part b of the
     exercise: ``kernel_regularizer='l2'``, which is ``l2=0.01``; 0.0: none).
-    The sigmoid of the output layer is applied by the model (loss and predict).
+    The sigmoid of the output layer is applied by the model (loss and predict). Layers are
+    named as in :func:`keras_reference.cnn.cifar2_model`: ``conv1``..., ``hidden1``,
+    ``hidden2``, ``output``.
     """
     hidden_regularizer = {"l2": l2} if l2 else None
     height, width, channels = CIFAR2_INPUT_SHAPE
-    layers: list[nn.Module] = [ChannelsFirst()]
-    for out_channels in cifar2_filters(filters, n_conv):
-        layers.append(Conv2D(channels, out_channels, (3, 3), activation="relu"))
+    layers: OrderedDict[str, nn.Module] = OrderedDict(channels_first=ChannelsFirst())
+    for i, out_channels in enumerate(cifar2_filters(filters, n_conv), start=1):
+        layers[f"conv{i}"] = Conv2D(channels, out_channels, (3, 3), activation="relu")
         height, width, channels = height - 2, width - 2, out_channels          # 'valid' 3x3
         if pooling:
-            layers.append(MaxPooling2D(pool_size=(2, 2), strides=(1, 1)))
+            layers[f"pool{i}"] = MaxPooling2D(pool_size=(2, 2), strides=(1, 1))
             height, width = height - 1, width - 1                              # 2x2, stride 1
-    layers += [
-        Flatten(),
-        Dropout(drop),
-        Dense(height * width * channels, 64, activation="relu", kernel_regularizer=hidden_regularizer),
-        Dense(64, 32, activation="relu", kernel_regularizer=hidden_regularizer),
-        Dense(32, 1),  # sigmoid: in the loss and in predict
-    ]
-    return nn.Sequential(*layers)
+    layers["flatten"] = Flatten()
+    layers["dropout"] = Dropout(drop)
+    layers["hidden1"] = Dense(height * width * channels, 64, activation="relu",
+                              kernel_regularizer=hidden_regularizer)
+    layers["hidden2"] = Dense(64, 32, activation="relu", kernel_regularizer=hidden_regularizer)
+    layers["output"] = Dense(32, 1)  # sigmoid: in the loss and in predict
+    return nn.Sequential(layers)
 
 
 class _Cifar2Network(KerasModule):
@@ -154,12 +157,12 @@ class OlivettiCNN(KerasModule):
 
     def __init__(self, filters: int = 8, num_classes: int = 40, **kwargs):
         super().__init__(**kwargs)
-        self.net = nn.Sequential(
-            ChannelsFirst(),
-            Conv2D(1, filters, kernel_size=3, strides=1, activation="relu"),
-            Flatten(),
-            Dense(62 * 62 * filters, num_classes),  # softmax: in the loss and in predict
-        )
+        self.net = nn.Sequential(OrderedDict(
+            channels_first=ChannelsFirst(),
+            conv1=Conv2D(1, filters, kernel_size=3, strides=1, activation="relu"),
+            flatten=Flatten(),
+            output=Dense(62 * 62 * filters, num_classes),  # softmax: in the loss and in predict
+        ))
 
 
 @register("fp.conv_batchnorm")
@@ -182,10 +185,11 @@ class ConvBatchNorm(KerasModule):
     def __init__(self, filters: int = 32, num_classes: int = 10, **kwargs):
         super().__init__(**kwargs)
         height, width, channels = self.input_shape
-        self.net = nn.Sequential(
-            ChannelsFirst(),
-            Conv2D(channels, filters, 3, activation="relu"),
-            BatchNormalization(filters),
-            Flatten(),
-            Dense((height - 2) * (width - 2) * filters, num_classes),  # softmax: loss/predict
-        )
+        flat = (height - 2) * (width - 2) * filters  # 'valid' 3x3 convolution
+        self.net = nn.Sequential(OrderedDict(
+            channels_first=ChannelsFirst(),
+            conv1=Conv2D(channels, filters, 3, activation="relu"),
+            batchnorm1=BatchNormalization(filters),
+            flatten=Flatten(),
+            output=Dense(flat, num_classes),  # softmax: in the loss and in predict
+        ))

@@ -4,7 +4,9 @@ Each class carries its catalog id; the Keras original is the function of the sam
 :mod:`keras_reference.mlp`. Most are ``[Flatten] -> Dense ... -> Dense`` stacks built by
 :func:`mlp`; every ``forward`` returns logits (the output activation is applied by the loss and
 by ``predict``, see :class:`~.base.KerasModule`). Where a document leaves the network or its
-training open, the docstring says "project's choice".
+training open, the docstring says "project's choice". The layers carry the names of their Keras
+twins (the document's names where it gives them, otherwise ``hidden1``..., ``output``), which
+the weight transfer pairs them by.
 """
 
 from __future__ import annotations
@@ -35,44 +37,52 @@ class FashionMLP(KerasModule):
 
     def __init__(self, units: int = 128, num_classes: int = 10, **kwargs):
         super().__init__(**kwargs)
-        self.net = nn.Sequential(
-            Flatten(),
-            Dense(28 * 28, units, activation="relu"),
-            Dense(units, num_classes),  # softmax: in the loss and in predict
-        )
+        self.net = nn.Sequential(OrderedDict(
+            flatten=Flatten(),
+            hidden1=Dense(28 * 28, units, activation="relu"),
+            output=Dense(units, num_classes),  # softmax: in the loss and in predict
+        ))
 
 
 # ============================================================================================
 # Shared building blocks of the MLPs below
 # ============================================================================================
 def dense_stack(input_shape: Sequence[int], hidden_units: Sequence[int],
-                activation: Optional[str],
-                kernel_regularizer: RegularizerSpec = None) -> tuple[list[nn.Module], int]:
-    """``[Flatten] -> Dense(u, activation) for u in hidden_units``; the layers and the last width.
+                activation: Optional[str], kernel_regularizer: RegularizerSpec = None,
+                names: Optional[Sequence[str]] = None) -> tuple["OrderedDict[str, nn.Module]", int]:
+    """``[Flatten] -> Dense(u, activation) for u in hidden_units``: the named layers and the last width.
 
     A ``Flatten`` (Keras' order) is put first when the input is not a vector; a channels-last
     image ``(H, W, C)`` first goes through ``ChannelsFirst``, as in every CNN here, because this
     project's ``Flatten`` reads 4-D tensors as NCHW. Every Dense carries ``kernel_regularizer``.
+    The Dense layers are named ``names`` (default ``hidden1``, ``hidden2``...): the names the
+    Keras builder gives its layers, which the weight transfer pairs them by.
     """
-    layers: list[nn.Module] = []
+    names = list(names) if names is not None else [f"hidden{i}" for i in range(1, len(hidden_units) + 1)]
+    if len(names) != len(hidden_units):
+        raise ValueError(f"{len(hidden_units)} hidden layers need {len(hidden_units)} names, got {names}")
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
     if len(input_shape) == 3:
-        layers.append(ChannelsFirst())
+        layers["channels_first"] = ChannelsFirst()
     if len(input_shape) > 1:
-        layers.append(Flatten())
+        layers["flatten"] = Flatten()
     width = math.prod(input_shape)
-    for units in hidden_units:
-        layers.append(Dense(width, units, activation=activation, kernel_regularizer=kernel_regularizer))
+    for name, units in zip(names, hidden_units):
+        layers[name] = Dense(width, units, activation=activation, kernel_regularizer=kernel_regularizer)
         width = units
     return layers, width
 
 
 def mlp(input_shape: Sequence[int], hidden_units: Sequence[int], activation: Optional[str],
-        outputs: int, kernel_regularizer: RegularizerSpec = None) -> nn.Sequential:
+        outputs: int, kernel_regularizer: RegularizerSpec = None,
+        names: Optional[Sequence[str]] = None, output_name: str = "output") -> nn.Sequential:
     """``[Flatten] -> Dense(u, activation)... -> Dense(outputs)``: an MLP returning logits (the
     output activation is the model's ``output_activation``, applied in the loss and predict).
-    ``kernel_regularizer`` goes on every Dense, the output one included (as the wages listings)."""
-    layers, width = dense_stack(input_shape, hidden_units, activation, kernel_regularizer)
-    return nn.Sequential(*layers, Dense(width, outputs, kernel_regularizer=kernel_regularizer))
+    ``kernel_regularizer`` goes on every Dense, the output one included (as the wages listings).
+    Layers are named as in :func:`dense_stack`, the last one ``output_name``."""
+    layers, width = dense_stack(input_shape, hidden_units, activation, kernel_regularizer, names)
+    layers[output_name] = Dense(width, outputs, kernel_regularizer=kernel_regularizer)
+    return nn.Sequential(layers)
 
 
 # ============================================================================================
@@ -110,10 +120,11 @@ class Fashion3MLP(KerasModule):
 class Fashion3MLP2D(KerasModule):
     """Seed 000, problem 2c: apa.fashion3_mlp with ``rdim = Dense(2, act)`` inserted between the
     two hidden layers: ``Flatten -> Dense(NN1, act) -> Dense(2, act) -> Dense(NN2, act) ->
-    Dense(3, softmax)``; trained as apa.fashion3_mlp.
+    Dense(3, softmax)``; trained as apa.fashion3_mlp. Layers named ``hidden1``, ``rdim`` (the
+    document's variable), ``hidden2``, ``output``: apa.fashion3_mlp's names for the same layers.
 
     ``self.projection`` is the document's ``ndim = keras.Model(input, rdim)``: the layers up to
-    the 2-unit one, sharing their weights with the classifier, so ``model.projection(x)`` gives
+    ``rdim``, sharing their weights with the classifier, so ``model.projection(x)`` gives
     the 2-D coordinates of the images (activated) to plot coloured by class. Defaults as
     apa.fashion3_mlp (``NN1=64, NN2=32`` project's choice).
     """
@@ -126,9 +137,10 @@ class Fashion3MLP2D(KerasModule):
     def __init__(self, NN1: int = 64, NN2: int = 32, activation: str = "linear",  # noqa: N803
                  **kwargs):
         super().__init__(**kwargs)
-        layers, width = dense_stack(self.input_shape, (NN1, 2), activation)
-        self.projection = nn.Sequential(*layers)       # ndim = keras.Model(input, rdim)
-        self.classifier = mlp((width,), (NN2,), activation, 3)
+        layers, width = dense_stack(self.input_shape, (NN1, 2), activation,
+                                    names=("hidden1", "rdim"))
+        self.projection = nn.Sequential(layers)        # ndim = keras.Model(input, rdim)
+        self.classifier = mlp((width,), (NN2,), activation, 3, names=("hidden2",))
 
     def forward(self, x):
         return self.classifier(self.projection(x))
@@ -304,13 +316,13 @@ class IrisMLP(KerasModule):
     base class' (:class:`~.base.KerasModule`).
 
     ``definition`` picks how the network is written (same layers, same 19 parameters):
-    ``sequential`` (``nn.Sequential`` filled with ``append``, like ``model.add``),
-    ``activations`` (tanh as a separate :class:`Activation` module), ``list`` (an
-    ``nn.Sequential`` of named layers ``Oculto``/``salida``), ``functional`` and ``layers``
-    (layer objects ``oculto``/``salida`` called in ``forward``; torch has a single way to write
-    these two). In every definition the output activation (the slides' ``Activation('sigmoid')``
-    in the ``activations`` form) is the model's ``output_activation``, so ``forward`` returns
-    logits as in every network here.
+    ``sequential`` (``nn.Sequential`` filled with ``add_module``, like ``model.add``),
+    ``activations`` (tanh as a separate :class:`Activation` module, the slides' ``FunH``),
+    ``list`` (an ``nn.Sequential`` of named layers), ``functional`` and ``layers`` (layer
+    objects called in ``forward``; torch has a single way to write these two). In every
+    definition the layers are named as the slides name them, ``Oculto`` and ``salida``, and the
+    output activation (the slides' ``Activation('sigmoid')`` in the ``activations`` form) is the
+    model's ``output_activation``, so ``forward`` returns logits as in every network here.
     """
 
     keras_compile = KerasCompile(loss="mse", optimizer="sgd", metrics=("accuracy",),
@@ -326,20 +338,21 @@ class IrisMLP(KerasModule):
         self.definition = definition
         if definition == "sequential":
             self.net = nn.Sequential()
-            self.net.append(Dense(4, 2, activation="tanh"))
-            self.net.append(Dense(2, 3))
+            self.net.add_module("Oculto", Dense(4, 2, activation="tanh"))
+            self.net.add_module("salida", Dense(2, 3))
         elif definition == "activations":
-            self.net = nn.Sequential(Dense(4, 2), Activation("tanh"), Dense(2, 3))
+            self.net = nn.Sequential(OrderedDict(Oculto=Dense(4, 2), FunH=Activation("tanh"),
+                                                 salida=Dense(2, 3)))
         elif definition == "list":
             self.net = nn.Sequential(OrderedDict(Oculto=Dense(4, 2, activation="tanh"),
                                                  salida=Dense(2, 3)))
         else:  # functional / layers: the layers are objects applied to the input
-            self.oculto = Dense(4, 2, activation="tanh")
+            self.Oculto = Dense(4, 2, activation="tanh")
             self.salida = Dense(2, 3)
 
     def forward(self, x):
         if self.definition in ("functional", "layers"):
-            return self.salida(self.oculto(x))  # red = salida(oculta(I))
+            return self.salida(self.Oculto(x))  # red = salida(oculta(I))
         return self.net(x)
 
 

@@ -110,8 +110,9 @@ class WagesGaussianNLL(KerasModule):
     ``exp(log_variance(x))``. The document sweeps ``neurons`` over 32..1024 (the grid); the
     default 64 is the project's choice.
 
-    Keras lists a functional model's layers by depth, so the layers are created in that order
-    (shared, both hidden layers, both outputs) for :func:`keras_reference.transfer_weights`.
+    Layers in the document's order, named by its variables: the shared ``net``, then the mean
+    branch ``output1_hidden1 -> output1`` and the log-variance branch ``output2_hidden1 ->
+    output2`` (the document's ``output1``/``output2`` first hold each branch's hidden layer).
     """
 
     keras_compile = KerasCompile(loss="nllike", optimizer="adam", metrics=("nllike",),
@@ -123,24 +124,24 @@ class WagesGaussianNLL(KerasModule):
         self.input_shape = (input_dim,)
         half = neurons // 2
         self.net = Dense(input_dim, neurons, activation="relu", kernel_regularizer="l2")
-        self.mean_hidden = Dense(neurons, half, activation="relu", kernel_regularizer="l2")
-        self.log_variance_hidden = Dense(neurons, half, activation="relu", kernel_regularizer="l2")
-        self.mean_output = Dense(half, 1, kernel_regularizer="l2")
-        self.log_variance_output = Dense(half, 1, kernel_regularizer="l2")
+        self.output1_hidden1 = Dense(neurons, half, activation="relu", kernel_regularizer="l2")
+        self.output1 = Dense(half, 1, kernel_regularizer="l2")  # the mean
+        self.output2_hidden1 = Dense(neurons, half, activation="relu", kernel_regularizer="l2")
+        self.output2 = Dense(half, 1, kernel_regularizer="l2")  # the log-variance
 
     def mean(self, x: torch.Tensor) -> torch.Tensor:
         """The first output: the predicted mean of the wage, ``(N, 1)``."""
-        return self.mean_output(self.mean_hidden(self.net(x)))
+        return self.output1(self.output1_hidden1(self.net(x)))
 
     def log_variance(self, x: torch.Tensor) -> torch.Tensor:
         """The second output: the predicted log-variance, ``(N, 1)``."""
-        return self.log_variance_output(self.log_variance_hidden(self.net(x)))
+        return self.output2(self.output2_hidden1(self.net(x)))
 
     def forward(self, x):
-        h = self.net(x)
-        mean = self.mean_output(self.mean_hidden(h))
-        log_variance = self.log_variance_output(self.log_variance_hidden(h))
-        return torch.cat([mean, log_variance], dim=-1)  # keras.layers.Concatenate(axis=-1)
+        net = self.net(x)
+        output1 = self.output1(self.output1_hidden1(net))
+        output2 = self.output2(self.output2_hidden1(net))
+        return torch.cat([output1, output2], dim=-1)  # keras.layers.Concatenate(axis=-1)
 
     def compute_loss(self, logits, target):
         return nllike(logits, target)
@@ -233,7 +234,9 @@ class GuideTwoBranch(KerasModule):
     the same. Targets are a pair ``(y1, y2)`` or one ``(N, 2)`` tensor whose columns are y1, y2.
     ``branch1(x)`` / ``branch2(x)`` are the two outputs alone (Keras sub-models of the same names).
 
-    Layers are created in Keras' depth order (128, 64 | 64, 32 | 1, 1) for the weight transfer.
+    Layers in the guide's order, named by its variables: ``rama1_hidden1 -> rama1_hidden2 ->
+    output1``, then ``rama2_hidden1 -> rama2_hidden2 -> output2`` (``rama1``/``rama2`` each hold
+    two layers there, so their layers get the branch as prefix).
     """
 
     keras_compile = KerasCompile(loss="mean_squared_error", optimizer="adam")
@@ -243,17 +246,17 @@ class GuideTwoBranch(KerasModule):
     def __init__(self, input_dim: int = GUIDE_FEATURES, **kwargs):
         super().__init__(**kwargs)
         self.input_shape = (input_dim,)
-        self.rama1_1 = Dense(input_dim, 128, activation="relu")
-        self.rama2_1 = Dense(input_dim, 64, activation="relu")
-        self.rama1_2 = Dense(128, 64, activation="relu")
-        self.rama2_2 = Dense(64, 32, activation="relu")
+        self.rama1_hidden1 = Dense(input_dim, 128, activation="relu")
+        self.rama1_hidden2 = Dense(128, 64, activation="relu")
         self.output1 = Dense(64, 1)  # linear
+        self.rama2_hidden1 = Dense(input_dim, 64, activation="relu")
+        self.rama2_hidden2 = Dense(64, 32, activation="relu")
         self.output2 = Dense(32, 1)  # tanh, applied in outputs()
 
     def forward(self, x):
-        logits1 = self.output1(self.rama1_2(self.rama1_1(x)))
-        logits2 = self.output2(self.rama2_2(self.rama2_1(x)))
-        return logits1, logits2
+        output1 = self.output1(self.rama1_hidden2(self.rama1_hidden1(x)))
+        output2 = self.output2(self.rama2_hidden2(self.rama2_hidden1(x)))
+        return output1, output2  # logits: outputs() applies linear and tanh
 
     def outputs(self, logits):
         return tuple(get_activation(act)(z) for z, act in zip(logits, self.output_activations))

@@ -11,6 +11,8 @@ to ``val_loss``; :class:`~.base.KerasModule` does the same with the penalties of
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from torch import nn
 
 from .base import KerasCompile, KerasModule
@@ -28,17 +30,19 @@ def imdb_net(units: int, input_dim: int, l2: float = 0.0, dropout: float = 0.0) 
     ``Input(input_dim) -> Dense(units, relu) [-> Dropout] -> Dense(units, relu) [-> Dropout]
     -> Dense(1)`` returning logits (the sigmoid is applied by the model). ``l2`` is the factor
     of ``regularizers.l2(l2)`` on both hidden kernels (0.0: no penalty); ``dropout`` the rate of
-    the Dropout after each hidden layer (0: no Dropout layer).
+    the Dropout after each hidden layer (0: no Dropout layer). Layers are named ``hidden1``,
+    ``hidden2``, ``output`` (``dropout1``, ``dropout2``), as in the Keras builder.
     """
     penalty = {"l2": l2} if l2 else None
-    layers = [Dense(input_dim, units, activation="relu", kernel_regularizer=penalty)]
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
+    layers["hidden1"] = Dense(input_dim, units, activation="relu", kernel_regularizer=penalty)
     if dropout:
-        layers.append(Dropout(dropout))
-    layers.append(Dense(units, units, activation="relu", kernel_regularizer=penalty))
+        layers["dropout1"] = Dropout(dropout)
+    layers["hidden2"] = Dense(units, units, activation="relu", kernel_regularizer=penalty)
     if dropout:
-        layers.append(Dropout(dropout))
-    layers.append(Dense(units, 1))  # sigmoid: in the loss and in predict
-    return nn.Sequential(*layers)
+        layers["dropout2"] = Dropout(dropout)
+    layers["output"] = Dense(units, 1)  # sigmoid: in the loss and in predict
+    return nn.Sequential(layers)
 
 
 class _ImdbMLP(KerasModule):
@@ -111,12 +115,12 @@ class FashionMLPDropout(KerasModule):
 
     def __init__(self, units: int = 512, num_classes: int = 10, dropout: float = 0.2, **kwargs):
         super().__init__(**kwargs)
-        self.net = nn.Sequential(
-            Flatten(),
-            Dense(28 * 28, units, activation="relu"),
-            Dropout(dropout),
-            Dense(units, num_classes),  # softmax: in the loss and in predict
-        )
+        self.net = nn.Sequential(OrderedDict(
+            flatten=Flatten(),
+            hidden1=Dense(28 * 28, units, activation="relu"),
+            dropout=Dropout(dropout),
+            output=Dense(units, num_classes),  # softmax: in the loss and in predict
+        ))
 
 
 @register("fp.dense_batchnorm")
@@ -137,11 +141,11 @@ class DenseBatchNorm(KerasModule):
     def __init__(self, units: int = 32, input_dim: int = 64, num_classes: int = 10, **kwargs):
         super().__init__(**kwargs)
         self.input_shape = (input_dim,)
-        self.net = nn.Sequential(
-            Dense(input_dim, units, activation="relu"),
-            BatchNormalization(units),
-            Dense(units, num_classes),  # project's head; softmax in the loss and in predict
-        )
+        self.net = nn.Sequential(OrderedDict(
+            hidden1=Dense(input_dim, units, activation="relu"),
+            batchnorm1=BatchNormalization(units),
+            output=Dense(units, num_classes),  # project's head; softmax in the loss and in predict
+        ))
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,11 +185,11 @@ class RegularizedDense(KerasModule):
         super().__init__(**kwargs)
         self.input_shape = (input_dim,)
         penalty = _regularizer(regularizer)
-        self.net = nn.Sequential(
-            Dense(input_dim, units, activation="relu", kernel_regularizer=penalty,
-                  bias_regularizer=penalty),
-            Dense(units, num_classes),  # project's head; softmax in the loss and in predict
-        )
+        self.net = nn.Sequential(OrderedDict(
+            hidden1=Dense(input_dim, units, activation="relu", kernel_regularizer=penalty,
+                          bias_regularizer=penalty),
+            output=Dense(units, num_classes),  # project's head; softmax in the loss and in predict
+        ))
 
 
 @register("slides.dropout_example")
@@ -203,7 +207,11 @@ class DropoutExample(KerasModule):
 
     def __init__(self, dropout: float = 0.5, **kwargs):
         super().__init__(**kwargs)
-        self.net = nn.Sequential(Dense(3, 6), Dropout(dropout), Dense(6, 2))
+        self.net = nn.Sequential(OrderedDict(
+            hidden1=Dense(3, 6),
+            dropout=Dropout(dropout),
+            output=Dense(6, 2),
+        ))
 
 
 @register("slides.early_stopping")
@@ -223,10 +231,10 @@ class EarlyStoppingMLP(KerasModule):
     def __init__(self, units: int = 32, input_dim: int = 64, num_classes: int = 10, **kwargs):
         super().__init__(**kwargs)
         self.input_shape = (input_dim,)
-        self.net = nn.Sequential(
-            Dense(input_dim, units, activation="relu"),
-            Dense(units, num_classes),  # softmax: in the loss and in predict
-        )
+        self.net = nn.Sequential(OrderedDict(
+            hidden1=Dense(input_dim, units, activation="relu"),
+            output=Dense(units, num_classes),  # softmax: in the loss and in predict
+        ))
 
 
 def document_early_stopping(**overrides) -> KerasEarlyStopping:

@@ -5,6 +5,7 @@ The Keras original is the function of the same id in :mod:`keras_reference.text`
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Optional
 
 import torch
@@ -37,7 +38,8 @@ class SentimentEmbeddingMLP(KerasModule):
     ``'accuracy'`` is added because the exercise reports accuracies. The document sweeps
     ``nwords`` (500, 1500, 3000) x ``embedding_size`` (5..30 step 5); the defaults
     ``embedding_size=10`` and ``sequence_length=36`` (:data:`datamodules.TWEET_LENGTH`) are the
-    project's choice.
+    project's choice. The layers are named as their Keras twins: ``embedding``, ``hidden1``...,
+    ``output``.
     """
 
     keras_compile = KerasCompile(loss="binary_crossentropy", optimizer="adam",
@@ -49,13 +51,15 @@ class SentimentEmbeddingMLP(KerasModule):
         super().__init__(**kwargs)
         self.nwords = nwords
         self.input_shape = (sequence_length,)
-        layers: list[nn.Module] = [Embedding(nwords + 1, embedding_size)]
+        layers: OrderedDict[str, nn.Module] = OrderedDict(
+            embedding=Embedding(nwords + 1, embedding_size))
         width = embedding_size
-        for units in halving_units(neurons, dense_layers):
-            layers.append(Dense(width, units, activation="relu"))
+        for i, units in enumerate(halving_units(neurons, dense_layers), start=1):
+            layers[f"hidden{i}"] = Dense(width, units, activation="relu")
             width = units
-        layers += [Flatten(), Dense(sequence_length * width, 1)]  # sigmoid: loss and predict
-        self.net = nn.Sequential(*layers)
+        layers["flatten"] = Flatten()
+        layers["output"] = Dense(sequence_length * width, 1)  # sigmoid: loss and predict
+        self.net = nn.Sequential(layers)
 
     def random_input(self, n: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
         """Word ids in [0, nwords] (0 is the padding), as ``load_sentiment`` returns them."""

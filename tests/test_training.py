@@ -139,7 +139,7 @@ def test_weight_histograms_reach_tensorboard(tmp_path):
     events.Reload()
     tags = events.Tags()["histograms"]
     assert sorted(tags) == sorted(name.replace(".", "/") for name, _ in model.named_parameters())
-    assert [e.step for e in events.Histograms("encoder/0/weight")] == [0, 1]
+    assert [e.step for e in events.Histograms("encoder/hidden1/weight")] == [0, 1]
     assert "loss" in events.Tags()["scalars"]
 
 
