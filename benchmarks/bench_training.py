@@ -1,7 +1,7 @@
 """Training speed: Keras fit vs this project's Lightning path vs a hand-written torch loop.
 
-Each (framework, workload) runs in a FRESH process (the torch-before-keras import rule, and no
-warm caches shared between contenders). Prints steps/s and ratios as a Markdown table.
+Each (framework, workload) runs in a FRESH process (no warm caches shared between contenders,
+and each framework alone in its process). Prints steps/s and ratios as a Markdown table.
 
     python benchmarks/bench_training.py                 # both workloads, all three contenders
     python benchmarks/bench_training.py --quick         # fewer epochs (a smoke run)
@@ -45,8 +45,7 @@ def run_lightning(w, epochs, steps_per_execution=32):
     from lightning_models.training import fit
 
     torch.manual_seed(0)
-    model = lightning_models.build(w["entry"], **w["hparams"])
-    model.steps_per_execution = steps_per_execution
+    model = lightning_models.build(w["entry"], **w["hparams"], steps_per_execution=steps_per_execution)
     dm = DATAMODULES[w["dataset"]](batch_size=w["batch_size"], targets=w["targets"], **w["options"])
     dm.setup("fit")
     start = time.perf_counter()

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import inspect
 
-import torch  # noqa: F401  (before keras)
-import keras_reference
 import lightning_models
-from lightning_models.registry import GRIDS
+import keras_reference
 from crosscheck import forward_parity
+from lightning_models.registry import GRIDS
 
 
 def main() -> None:

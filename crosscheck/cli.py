@@ -3,6 +3,10 @@
 The project's own commands need both frameworks and live here (``summary``; the exercise runner
 and the teaching pages join them); every other command line goes to the Lightning side's
 LightningCLI (:mod:`lightning_models.cli`: ``fit``, ``validate``, ``test``, ``predict``).
+
+Every command reports a user's mistake the same way (:func:`lightning_models.cli.report_errors`):
+``error: <one line>`` and at most one ``hint:`` line on stderr, exit status 2 for usage and
+configuration errors, 1 for runtime errors, no traceback unless ``KLP_TRACEBACK=1``.
 """
 
 from __future__ import annotations
@@ -23,12 +27,15 @@ def main(argv=None) -> None:
     if args and args[0] in PROJECT_COMMANDS:
         import importlib
 
-        module = importlib.import_module(PROJECT_COMMANDS[args[0]][0])
-        module.main(args[1:])
+        from lightning_models.cli import report_errors
+
+        with report_errors(args):
+            module = importlib.import_module(PROJECT_COMMANDS[args[0]][0])
+            module.main(args[1:])
         return
     from lightning_models.cli import DESCRIPTION, main as lightning_main
 
-    lightning_main(args, description=DESCRIPTION + "\n" + project_commands_help())
+    lightning_main(None if argv is None else args, description=DESCRIPTION + "\n" + project_commands_help())
 
 
 def project_commands_help() -> str:

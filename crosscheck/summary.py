@@ -8,20 +8,29 @@ table a teacher shows in class.
 
 Torch image shapes are printed channels-first, as torch computes them: ``(8, 30, 30)`` is
 Keras' ``(30, 30, 8)``.
+
+The id and the hyperparameters are checked before anything is built: an unknown id names the
+closest ids and lists them all; a hyperparameter the network does not take lists those it
+takes; a value of the wrong type or out of range (``d1=abc``, ``d1=-4``) says what is expected
+(:func:`lightning_models.hyperparameters.check_hyperparameters`). Each is a one-line error, exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import difflib
+import inspect
 import itertools
 from typing import Optional
 
 import torch
 from torch import nn
 
-import lightning_models  # before keras_reference (import order: lightning_models/_import_guard.py)
+import lightning_models  # before keras_reference (import order: datamodules/_import_guard.py)
 import keras_reference
+from keras_reference.registry import CATALOG as KERAS_CATALOG
+from lightning_models.hyperparameters import UsageError, check_hyperparameters
 
 from .parity import forward_parity
 
@@ -93,8 +102,9 @@ def _table(title: str, rows: list, total: str) -> list[str]:
 def render(entry_id: str, hparams: Optional[dict] = None) -> str:
     """Both summaries side by side and the forward-parity figure, as one printable text."""
     hparams = hparams or {}
+    check_arguments(entry_id, hparams)
+    torch_model = lightning_models.build(entry_id, **hparams)  # first: its errors list the names
     keras_model = keras_reference.build(entry_id, **hparams)
-    torch_model = lightning_models.build(entry_id, **hparams)
     example = torch_model.random_input(2, generator=torch.Generator().manual_seed(0))
     k_total = keras_model.count_params()
     t_params = sum(p.numel() for p in torch_model.parameters())
@@ -114,17 +124,37 @@ def render(entry_id: str, hparams: Optional[dict] = None) -> str:
     return "\n".join(lines)
 
 
+def check_arguments(entry_id: str, hparams: dict) -> None:
+    """A :class:`~lightning_models.hyperparameters.UsageError` for an id that is not in the catalog or a
+    hyperparameter that both frameworks' builders do not take or cannot use."""
+    ids = sorted(lightning_models.CATALOG)
+    if entry_id not in lightning_models.CATALOG:
+        close = difflib.get_close_matches(entry_id, ids, n=3)
+        raise UsageError(f"unknown catalog id {entry_id!r}"
+                         + (f"; did you mean {' or '.join(close)}?" if close else ""),
+                         hint=f"catalog ids: {', '.join(ids)}")
+    keras_arguments = inspect.signature(KERAS_CATALOG[entry_id]).parameters
+    check_hyperparameters(lightning_models.CATALOG[entry_id], hparams, accepted=keras_arguments)
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse whose usage errors are :class:`~lightning_models.hyperparameters.UsageError` (one line)."""
+
+    def error(self, message):
+        raise UsageError(message, hint=f"{self.prog} --help shows the usage")
+
+
 def main(argv=None) -> None:
     """``summary <id> [key=value ...]`` (``argv`` without the word ``summary``; None: sys.argv)."""
-    parser = argparse.ArgumentParser(prog="python -m lightning_models summary",
-                                     description="Keras and Lightning summaries of a catalog network, side by side.")
+    parser = _ArgumentParser(prog="python -m lightning_models summary",
+                             description="Keras and Lightning summaries of a catalog network, side by side.")
     parser.add_argument("entry_id", help="catalog id, e.g. fp.fashion_mlp (see docs/catalog.md)")
-    parser.add_argument("hparams", nargs="*", help="hyperparameters as key=value, e.g. d1=32 activation=relu")
+    parser.add_argument("hparams", nargs="*", default=[], help="hyperparameters as key=value, e.g. d1=32 activation=relu")
     args = parser.parse_args(argv)
     hparams = {}
     for item in args.hparams:
         if "=" not in item:
-            parser.error(f"hyperparameter {item!r} must look like key=value")
+            parser.error(f"hyperparameter {item!r} must look like key=value, e.g. d1=32")
         key, value = item.split("=", 1)
         hparams[key] = _parse_value(value)
     print(render(args.entry_id, hparams))

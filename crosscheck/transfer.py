@@ -86,6 +86,11 @@ def layer_pairs(keras_model, torch_module: nn.Module) -> list[tuple[str, object,
     if only_keras or only_torch:
         raise ValueError(f"layer names differ: Keras only {only_keras}, torch only {only_torch} "
                          f"(Keras {list(keras_layers)}, torch {list(torch_layers)})")
+    covered = {id(p) for layer in torch_layers.values() for p in layer.parameters()}
+    uncovered = [n for n, p in torch_module.named_parameters() if id(p) not in covered]
+    if uncovered:  # a weight of a kind the transfer does not know would stay random
+        raise TypeError(f"torch parameters outside Dense/Conv2D/Embedding/BatchNormalization "
+                        f"layers: {uncovered}")
     return [(name, layer, torch_layers[name]) for name, layer in keras_layers.items()]
 
 

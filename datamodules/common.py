@@ -1,22 +1,32 @@
 """What the loaders share: where files are looked for, one-line errors, verified downloads,
-and preprocessing fitted on the training split only.
+reading pickles without running them, and preprocessing fitted on the training split only.
 
-Every loader searches, in order, the ``data_dir`` it is given, then the known offline locations
-of its dataset (the Debian Fashion-MNIST package, Keras' cache ``~/.keras/datasets``,
-scikit-learn's ``~/scikit_learn_data``), and downloads only when called with ``download=True``.
-When nothing is found it raises a :class:`DataError` whose single line names the folders it
-looked in and the exact way to obtain the data.
+A loader given a ``data_dir`` looks there and nowhere else (a mistyped folder is an error, not
+a silent read of another copy); without one (``data_dir=None``) it searches the project's
+download folder, then the known offline locations of its dataset (the Debian Fashion-MNIST
+package, Keras' cache ``~/.keras/datasets``, scikit-learn's ``~/scikit_learn_data``). It
+downloads only when called with ``download=True``. When nothing is found it raises a
+:class:`DataError` whose single line names the folders it looked in and the exact way to obtain
+the data.
+
+Pickles (CIFAR-10's batches, object arrays in ``.npz`` files, scikit-learn's Olivetti cache)
+are read by :class:`NumpyOnlyUnpickler`: NumPy arrays and plain values only, so nothing a data
+file names is ever imported or run.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import importlib
+import inspect
 import io
 import os
 import pickle
 import shutil
 import urllib.request
 import zipfile
+import zlib
 from typing import Iterable, Optional, Sequence
 
 import numpy as np
@@ -48,6 +58,14 @@ def search_dirs(*dirs: Optional[str]) -> list[str]:
     return out
 
 
+def data_dirs(data_dir: Optional[str], *defaults: Optional[str]) -> list[str]:
+    """Where a loader looks: an explicit ``data_dir`` only, else the ``defaults`` (the project's
+    download folder and the dataset's known offline locations), in order."""
+    if data_dir is not None:
+        return [os.fspath(data_dir)]
+    return search_dirs(*defaults)
+
+
 def find_file(dirs: Iterable[str], names: Sequence[str]) -> Optional[str]:
     """The first ``dir/name`` that is a file, trying every name in each folder in turn."""
     for d in dirs:
@@ -58,8 +76,16 @@ def find_file(dirs: Iterable[str], names: Sequence[str]) -> Optional[str]:
     return None
 
 
-def not_found(dataset: str, searched: Sequence[str], how: str) -> DataError:
-    """The one-line error for missing data: where we looked and how to get the data."""
+def not_found(dataset: str, searched: Sequence[str], how: str,
+              data_dir: Optional[str] = None) -> DataError:
+    """The one-line error for missing data: where we looked and how to get the data. With an
+    explicit ``data_dir`` (the only place looked in) it says so, and whether the folder exists."""
+    if data_dir is not None:
+        path = os.fspath(data_dir)
+        state = "" if os.path.isdir(path) else ", a folder that does not exist"
+        return DataError(f"{dataset} data not found in data_dir {path} ({os.path.abspath(path)}"
+                         f"{state}); {how} (an explicit data_dir is the only folder searched: "
+                         "leave it unset for the default locations)")
     where = " or ".join(searched) if searched else "no folder (data_dir was not given)"
     return DataError(f"{dataset} data not found in {where}; {how}")
 
@@ -134,19 +160,93 @@ def require_columns(frame, columns: Iterable[str], path: str) -> None:
         raise corrupt(path, f"columns {missing} are missing (found {list(frame.columns)[:12]})")
 
 
-_NUMPY_PICKLE_GLOBALS = frozenset({
-    ("numpy", "ndarray"), ("numpy", "dtype"),
-    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-})
+# -- pickles that cannot run code ------------------------------------------------------------
+def _numpy_function(module: str, name: str):
+    """``numpy._core.<module>.<name>`` (NumPy 2), or ``numpy.core...`` (NumPy 1)."""
+    try:
+        return getattr(importlib.import_module("numpy._core." + module), name)
+    except ImportError:
+        return getattr(importlib.import_module("numpy.core." + module), name)
 
 
-class _NumpyOnlyUnpickler(pickle.Unpickler):
-    """Unpickles numpy arrays and nothing else (object arrays of ``.npz`` files such as IMDB's)."""
+def _latin1_encode(text, encoding: str = "utf-8") -> bytes:
+    """``_codecs.encode`` as protocol-2 pickles of ``bytes`` use it (latin-1 only)."""
+    if not isinstance(text, str) or encoding.lower().replace("_", "-") not in ("latin1", "latin-1",
+                                                                               "iso-8859-1"):
+        raise pickle.UnpicklingError(f"_codecs.encode with {encoding!r} is not allowed in a "
+                                     "dataset file")
+    return text.encode("latin-1")
+
+
+#: What a dataset pickle may name: how NumPy pickles arrays, dtypes and scalars (NumPy 1 and 2
+#: module names, pickle protocols 2 to 5), and how protocol 2 pickles ``bytes``.
+NUMPY_PICKLE_GLOBALS = {
+    ("numpy", "ndarray"): lambda: np.ndarray,
+    ("numpy", "dtype"): lambda: np.dtype,
+    **{(f"numpy.{core}.multiarray", name): (lambda name=name: _numpy_function("multiarray", name))
+       for core in ("core", "_core") for name in ("_reconstruct", "scalar")},
+    **{(f"numpy.{core}.numeric", "_frombuffer"): (lambda: _numpy_function("numeric", "_frombuffer"))
+       for core in ("core", "_core")},
+    ("_codecs", "encode"): lambda: _latin1_encode,
+}
+
+
+def _refuse(module: str, name: str):
+    raise pickle.UnpicklingError(f"refusing {module}.{name}: not allowed in a dataset file "
+                                 "(only NumPy arrays and plain values are)")
+
+
+class NumpyOnlyUnpickler(pickle.Unpickler):
+    """Unpickles NumPy arrays, dtypes, scalars and plain values (dicts, lists, numbers, strings,
+    bytes) and nothing else: a pickle naming any other class or function (``os.system``,
+    ``builtins.open``...) is refused before anything runs (Python's "restricting globals")."""
 
     def find_class(self, module, name):
-        if (module, name) in _NUMPY_PICKLE_GLOBALS:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a dataset file")
+        allowed = NUMPY_PICKLE_GLOBALS.get((module, name))
+        return allowed() if allowed is not None else _refuse(module, name)
+
+
+def load_numpy_pickle(file, encoding: str = "ASCII"):
+    """``pickle.load(file, encoding=...)`` through :class:`NumpyOnlyUnpickler`; ``encoding="bytes"``
+    reads Python 2 pickles (CIFAR-10's batches) with ``bytes`` keys."""
+    return NumpyOnlyUnpickler(file, encoding=encoding).load()
+
+
+def read_joblib_array(path: str) -> np.ndarray:
+    """The NumPy array of a ``joblib.dump`` file (scikit-learn's caches, e.g. Olivetti's
+    ``olivetti_py3.pkz``, zlib- or gzip-compressed or plain), read through joblib's own
+    unpickler restricted as :class:`NumpyOnlyUnpickler`: joblib's array records and NumPy
+    only, no object arrays. Raises ``pickle.UnpicklingError`` (or ``ValueError``/``EOFError``/
+    ``zlib.error``) for anything else."""
+    from joblib.numpy_pickle import NumpyArrayWrapper, NumpyUnpickler
+
+    class PlainArray(NumpyArrayWrapper):
+        def read_array(self, unpickler, *args, **kwargs):
+            if self.dtype.hasobject:  # an object array is a nested pickle: not in a dataset file
+                raise pickle.UnpicklingError("object arrays are not allowed in a dataset file")
+            return super().read_array(unpickler, *args, **kwargs)
+
+    class Restricted(NumpyUnpickler):
+        def find_class(self, module, name):
+            if (module, name) == ("joblib.numpy_pickle", "NumpyArrayWrapper"):
+                return PlainArray
+            allowed = NUMPY_PICKLE_GLOBALS.get((module, name))
+            return allowed() if allowed is not None else _refuse(module, name)
+
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:1] == b"\x78":  # joblib's default compression (compress=1..9): a zlib stream
+        data = zlib.decompress(data)
+    elif data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    elif data[:1] != b"\x80":  # an uncompressed pickle starts with its protocol opcode
+        raise pickle.UnpicklingError("not a joblib file (zlib, gzip or plain pickle)")
+    options = ({"ensure_native_byte_order": True} if "ensure_native_byte_order" in
+               inspect.signature(NumpyUnpickler.__init__).parameters else {})
+    array = Restricted(path, io.BytesIO(data), **options).load()
+    if not isinstance(array, np.ndarray):
+        raise pickle.UnpicklingError(f"holds a {type(array).__name__}, not a NumPy array")
+    return array
 
 
 def _read_npy(buffer: io.BytesIO) -> np.ndarray:
@@ -158,7 +258,7 @@ def _read_npy(buffer: io.BytesIO) -> np.ndarray:
         read_header = (np.lib.format.read_array_header_1_0 if major == 1
                        else np.lib.format.read_array_header_2_0)
         read_header(buffer)
-        return _NumpyOnlyUnpickler(buffer).load()
+        return load_numpy_pickle(buffer)
 
 
 def read_npz(path: str, keys: Sequence[str]) -> dict:

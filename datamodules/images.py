@@ -1,10 +1,12 @@
 """Image datasets: Fashion-MNIST, MNIST, CIFAR-10 and the Olivetti faces.
 
 Images are channels-last NumPy arrays (N, H, W[, C]) for both frameworks. Every loader takes
-``data_dir`` and ``download``; the search order is ``data_dir``, the project's download folder
-(``$KLP_DATA_DIR/<name>``, default ``~/.cache/klp-datasets/<name>``), then the dataset's known
-offline locations; ``download=True`` calls the real downloader, which verifies checksums
-(torchvision: MD5 of every file; scikit-learn: SHA-256 of the Olivetti ``.mat``).
+``data_dir`` and ``download``: an explicit ``data_dir`` is the only folder looked in; without one
+the search order is the project's download folder (``$KLP_DATA_DIR/<name>``, default
+``~/.cache/klp-datasets/<name>``), then the dataset's known offline locations.
+``download=True`` calls the real downloader, which verifies checksums (torchvision: MD5 of
+every file; scikit-learn: SHA-256 of the Olivetti ``.mat``). CIFAR-10's pickles and
+Olivetti's cache are read by a NumPy-only unpickler (:mod:`.common`): nothing in them runs.
 
 Options shared by the 28x28 and CIFAR loaders (see :func:`finish_images`): ``classes`` (keep
 and relabel a subset), ``scale`` (/255 into float32 [0, 1]), ``flatten`` (one vector per
@@ -15,13 +17,15 @@ from __future__ import annotations
 
 import os
 import pickle
+import zlib
 from typing import Optional, Sequence
 
 import numpy as np
 
 from .arrays import ArraySplits, DataError
-from .common import (corrupt, default_data_dir, find_file, fit_on_train, keras_cache_dir,
-                     not_found, one_hot as to_one_hot, read_npz, search_dirs, split)
+from .common import (corrupt, data_dirs, default_data_dir, find_file, fit_on_train,
+                     keras_cache_dir, load_numpy_pickle, not_found, one_hot as to_one_hot,
+                     read_joblib_array, read_npz, split)
 from .idx import read_idx
 
 # -- MNIST-format (IDX) files ----------------------------------------------------------------
@@ -123,7 +127,7 @@ def _idx_dataset(name: str, data_dir: Optional[str], download: bool, known: Sequ
                  keras_npz: Optional[str] = None):
     """Arrays of an MNIST-format dataset from the first folder holding them (the IDX files,
     or Keras' ``keras_npz`` cache file), else downloaded by torchvision."""
-    searched = search_dirs(data_dir, default_data_dir(name), *known)
+    searched = data_dirs(data_dir, default_data_dir(name), *known)
     for directory in searched:
         arrays = read_idx_dir(directory, subdirs)
         if arrays is not None:
@@ -132,6 +136,9 @@ def _idx_dataset(name: str, data_dir: Optional[str], download: bool, known: Sequ
             npz = os.path.join(directory, keras_npz)
             return _read_keras_npz(npz), npz
     if download:
+        from ._import_guard import load_triton_first
+
+        load_triton_first()  # torchvision loads triton, which must not follow TensorFlow
         import torchvision.datasets
 
         root = data_dir or default_data_dir(name)
@@ -140,7 +147,7 @@ def _idx_dataset(name: str, data_dir: Optional[str], download: bool, known: Sequ
         arrays = read_idx_dir(root, subdirs)
         if arrays is not None:
             return arrays, f"torchvision download into {root} (MD5 verified)"
-    raise not_found(name, searched, how)
+    raise not_found(name, searched, how, data_dir)
 
 
 # -- Fashion-MNIST ---------------------------------------------------------------------------
@@ -201,10 +208,11 @@ CIFAR10_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
 
 
 def read_cifar_batch(path: str) -> tuple[np.ndarray, np.ndarray]:
-    """One CIFAR python-pickle batch as (N, 32, 32, 3) uint8 images and (N,) labels."""
+    """One CIFAR python-pickle batch as (N, 32, 32, 3) uint8 images and (N,) labels, read by
+    the NumPy-only unpickler (a batch whose pickle names anything else is refused, unrun)."""
     try:
         with open(path, "rb") as f:
-            batch = pickle.load(f, encoding="bytes")
+            batch = load_numpy_pickle(f, encoding="bytes")
         batch = {(k.decode() if isinstance(k, bytes) else k): v for k, v in batch.items()}
         data = np.asarray(batch["data"], dtype=np.uint8)
         labels = np.asarray(batch["labels"], dtype=np.int64)
@@ -215,6 +223,22 @@ def read_cifar_batch(path: str) -> tuple[np.ndarray, np.ndarray]:
         raise corrupt(path, f"data {data.shape} / labels {labels.shape} are not (N, 3072) / (N,)")
     # rows are 1024 red, 1024 green, 1024 blue values: (N, 3, 32, 32) -> channels-last
     return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
+
+
+def _download_cifar10(root: str) -> Optional[str]:
+    """torchvision's download of the CIFAR-10 archive into ``root`` (MD5 of the archive and of
+    every batch checked); the batches are then read here, by the NumPy-only unpickler, rather
+    than by torchvision's ``CIFAR10`` dataset (which unpickles them with ``pickle.load``)."""
+    from torchvision.datasets import CIFAR10
+    from torchvision.datasets.utils import check_integrity, download_and_extract_archive
+
+    download_and_extract_archive(CIFAR10.url, root, filename=CIFAR10.filename, md5=CIFAR10.tgz_md5)
+    folder = os.path.join(root, CIFAR10.base_folder)
+    for name, md5 in CIFAR10.train_list + CIFAR10.test_list:
+        if not check_integrity(os.path.join(folder, name), md5):
+            raise DataError(f"{os.path.join(folder, name)} does not have CIFAR-10's MD5 after the "
+                            "download: delete the folder and download again")
+    return _cifar_folder(root)
 
 
 def _cifar_folder(directory: str) -> Optional[str]:
@@ -237,20 +261,17 @@ def load_cifar10(data_dir: Optional[str] = None, download: bool = False,
     Seed 000 keeps classes ``[0, 2]`` (airplane, bird -> 0, 1) and divides by 255; the slides
     of seed 004 use all 10 classes.
     """
-    searched = search_dirs(data_dir, default_data_dir("cifar10"), keras_cache_dir())
+    searched = data_dirs(data_dir, default_data_dir("cifar10"), keras_cache_dir())
     folder = next((f for f in map(_cifar_folder, searched) if f), None)
     source = folder
     if folder is None and download:
-        from torchvision.datasets import CIFAR10
-
         root = data_dir or default_data_dir("cifar10")
-        CIFAR10(root, train=True, download=True)
-        folder, source = _cifar_folder(root), f"torchvision download into {root} (MD5 verified)"
+        folder, source = _download_cifar10(root), f"torchvision download into {root} (MD5 verified)"
     if folder is None:
         raise not_found("cifar10", searched,
                         "extract cifar-10-python.tar.gz "
                         "(https://www.cs.toronto.edu/~kriz/cifar.html) into data_dir, "
-                        "or pass download=True (torchvision, MD5-checked)")
+                        "or pass download=True (torchvision, MD5-checked)", data_dir)
     parts = [read_cifar_batch(os.path.join(folder, name)) for name in CIFAR10_TRAIN]
     x_train = np.concatenate([p[0] for p in parts])
     y_train = np.concatenate([p[1] for p in parts])
@@ -260,9 +281,10 @@ def load_cifar10(data_dir: Optional[str] = None, download: bool = False,
     if os.path.isfile(meta):
         try:
             with open(meta, "rb") as f:
-                label_names = pickle.load(f, encoding="bytes").get(b"label_names")
+                label_names = load_numpy_pickle(f, encoding="bytes").get(b"label_names")
             names = [n.decode() if isinstance(n, bytes) else str(n) for n in label_names]
-        except (pickle.UnpicklingError, EOFError, OSError, AttributeError, TypeError) as err:
+        except (pickle.UnpicklingError, EOFError, OSError, AttributeError, TypeError,
+                ValueError, IndexError, KeyError) as err:
             raise corrupt(meta, "not CIFAR's batches.meta pickle", err) from err
     if y_train.size and max(y_train.max(), y_test.max()) >= len(names):
         raise corrupt(folder, f"labels exceed the {len(names)} class names")
@@ -271,16 +293,47 @@ def load_cifar10(data_dir: Optional[str] = None, download: bool = False,
 
 
 # -- Olivetti faces --------------------------------------------------------------------------
+OLIVETTI_CACHE = "olivetti_py3.pkz"  # scikit-learn's name for its joblib cache of the faces
+
+
+def olivetti_home(data_dir: Optional[str] = None) -> str:
+    """scikit-learn's data home: ``data_dir``, else ``$SCIKIT_LEARN_DATA`` or
+    ``~/scikit_learn_data`` (as ``sklearn.datasets.get_data_home``, without creating it)."""
+    if data_dir is not None:
+        return os.fspath(data_dir)
+    return os.path.expanduser(os.environ.get("SCIKIT_LEARN_DATA",
+                                             os.path.join("~", "scikit_learn_data")))
+
+
+def read_olivetti_cache(path: str) -> np.ndarray:
+    """The (400, 4096) float32 faces of scikit-learn's ``olivetti_py3.pkz`` (a ``joblib.dump``
+    of the original 400 x 4096 pixels), read by the NumPy-only reader, then processed exactly
+    as ``fetch_olivetti_faces`` does: min-max scaled into [0, 1], each 64x64 image transposed."""
+    try:
+        faces = read_joblib_array(path)
+        if faces.size != 400 * 64 * 64:
+            raise ValueError(f"{faces.shape} holds {faces.size} pixels, not 400 x 4096")
+        faces = np.float32(faces)
+        faces = faces - faces.min()
+        faces /= faces.max()
+    except (ValueError, EOFError, KeyError, TypeError, IndexError, AttributeError, OSError,
+            pickle.UnpicklingError, zlib.error) as err:
+        raise corrupt(path, "not scikit-learn's cache of 400 faces of 64x64", err) from err
+    return faces.reshape((400, 64, 64)).transpose(0, 2, 1).reshape(400, -1)
+
+
 def load_olivetti(data_dir: Optional[str] = None, download: bool = False,
                   test_size: float = 0.3, split_seed: int = 0, stratify: bool = True,
                   scale: bool = True, one_hot: bool = True,
                   pca_components: Optional[int] = None, images: bool = False) -> ArraySplits:
     """The Olivetti faces: 400 images of 64x64 of 40 people, 10 each (seed 000, problem 2.1).
 
-    The real loader is scikit-learn's ``fetch_olivetti_faces(data_home=data_dir,
-    download_if_missing=download)``: it reads ``olivetti_py3.pkz`` from ``data_dir`` (default
-    scikit-learn's ``~/scikit_learn_data``) and, when downloading, checks the SHA-256 of the
-    original ``olivettifaces.mat``. Its pixels are float32 in [0, 1].
+    The data is scikit-learn's ``fetch_olivetti_faces``: its cache ``olivetti_py3.pkz`` in
+    ``data_dir`` (default scikit-learn's data home, ``$SCIKIT_LEARN_DATA`` or
+    ``~/scikit_learn_data``) is read here by a NumPy-only reader and processed as
+    ``fetch_olivetti_faces(shuffle=False)`` does (pixels float32 in [0, 1]); ``download=True``
+    calls ``fetch_olivetti_faces`` itself, which checks the SHA-256 of the original
+    ``olivettifaces.mat`` and writes the cache.
 
     Args:
         test_size, split_seed, stratify: the 70/30 split, ``train_test_split(test_size=0.3,
@@ -294,28 +347,28 @@ def load_olivetti(data_dir: Optional[str] = None, download: bool = False,
         images: (N, 64, 64, 1) images for the CNN (``X.reshape(-1, 64, 64, 1)``) instead of
             (N, 4096) vectors.
     """
-    from sklearn.datasets import fetch_olivetti_faces, get_data_home
-
     if pca_components and images:
         raise DataError("pca_components and images=True exclude each other: PCA gives vectors")
-    home = get_data_home(data_home=data_dir)
-    try:
-        faces = fetch_olivetti_faces(data_home=data_dir, shuffle=False,
-                                     download_if_missing=download)
-    except OSError as err:
-        if "not found" in str(err).lower():
-            raise not_found("olivetti", [home],
-                            "pass download=True (scikit-learn's fetch_olivetti_faces, "
-                            "SHA-256-checked) or copy olivetti_py3.pkz from a scikit_learn_data "
-                            "folder") from err
-        raise corrupt(os.path.join(home, "olivetti_py3.pkz"), "unreadable", err) from err
-    except (ValueError, EOFError, KeyError, TypeError, IndexError, AttributeError,
-            pickle.UnpicklingError) as err:
-        raise corrupt(os.path.join(home, "olivetti_py3.pkz"),
-                      "not scikit-learn's cache of 400 faces of 64x64", err) from err
-    x, y = faces.data.astype(np.float32), faces.target.astype(np.int64)
+    home = olivetti_home(data_dir)
+    cache = os.path.join(home, OLIVETTI_CACHE)
+    if os.path.isfile(cache):
+        x = read_olivetti_cache(cache)
+    elif download:
+        from sklearn.datasets import fetch_olivetti_faces
+
+        try:  # downloads the .mat (SHA-256-checked) and writes the cache; returns the faces
+            faces = fetch_olivetti_faces(data_home=home, shuffle=False, download_if_missing=True)
+        except (OSError, ValueError) as err:
+            raise DataError(f"downloading the Olivetti faces into {home} failed ({err}); check "
+                            "the connection or copy olivetti_py3.pkz there") from err
+        x = faces.data.astype(np.float32)
+    else:
+        how = ("pass download=True (scikit-learn's fetch_olivetti_faces, SHA-256-checked) or "
+               "copy olivetti_py3.pkz from a scikit_learn_data folder")
+        raise not_found("olivetti", [home], how, data_dir)
+    y = np.arange(400, dtype=np.int64) // 10  # 10 faces per person, in file order
     x_train, x_test, y_train, y_test = split(x, y, test_size, split_seed, stratify)
-    info = {"source": f"sklearn.datasets.fetch_olivetti_faces(data_home={home!r})",
+    info = {"source": f"{cache} (scikit-learn's fetch_olivetti_faces cache)",
             "class_names": [f"person {i}" for i in range(40)], "image_shape": (64, 64)}
     if scale:
         top = float(x_train.max()) or 1.0

@@ -9,7 +9,8 @@ per-step cost of a ``DataLoader`` with a per-sample ``__getitem__`` and ``collat
 :class:`TensorBatches` keeps the whole split as tensors, permutes it once per epoch with the
 DataModule's own ``torch.Generator`` (the global RNG, and so dropout, is left untouched) and
 yields contiguous slices, like Keras' array adapter (``batch_size`` default 32, last partial batch
-kept; here ``batch_size=None`` means one full batch, where Keras' ``None`` means 32).
+kept; here ``batch_size=None`` means one full batch, where Keras' ``None`` means 32; any other
+value must be an integer >= 1).
 On a GPU the tensors are moved to the device once, when they fit.
 
 Two seeds, two names: ``split_seed`` (a dataset option, passed to its loader) fixes which rows
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from typing import Callable, Iterator, Optional, Sequence
 
 import lightning.pytorch as pl
@@ -40,6 +42,15 @@ def _as_tensor(a: np.ndarray) -> torch.Tensor:
     return t
 
 
+def check_batch_size(batch_size: Optional[int]) -> None:
+    """``batch_size`` is an integer >= 1, or ``None`` for one full batch (not Keras' ``None``,
+    which means 32)."""
+    if batch_size is not None and (isinstance(batch_size, bool)
+                                   or not isinstance(batch_size, numbers.Integral) or batch_size < 1):
+        raise ValueError(f"batch_size must be an integer >= 1, or None for one full batch, "
+                         f"got {batch_size!r}")
+
+
 class TensorBatches:
     """An iterable of batches sliced from in-memory tensors (what Keras' ``fit`` does with arrays).
 
@@ -49,11 +60,10 @@ class TensorBatches:
 
     def __init__(self, tensors: Sequence[torch.Tensor], batch_size: Optional[int] = 32,
                  shuffle: bool = False, generator: Optional[torch.Generator] = None):
+        check_batch_size(batch_size)
         self.tensors = list(tensors)
         self.n = len(self.tensors[0])
-        self.batch_size = self.n if not batch_size else int(batch_size)
-        if self.batch_size <= 0:
-            raise DataError(f"batch_size must be positive, got {batch_size}")
+        self.batch_size = max(self.n, 1) if batch_size is None else int(batch_size)
         self.shuffle = shuffle
         self.generator = generator
 
@@ -75,7 +85,8 @@ class ArrayDataModule(pl.LightningDataModule):
     Subclasses name their ``loader`` (or override :meth:`load_splits`). Options shared by every
     dataset:
 
-    - ``batch_size``: Keras' default is 32; ``None`` means full batch.
+    - ``batch_size``: an integer >= 1, Keras' default 32; ``None`` means one full batch (the
+      whole split per step; Keras' ``None`` means 32). Checked here, when the DataModule is built.
     - ``val_split``: Keras ``validation_split``; takes the last fraction of the training arrays.
       Without it the split's own validation arrays are used, else the test arrays when
       ``validate_on_test`` is true (the documents' ``validation_data=(x_test, y_test)``).
@@ -98,6 +109,7 @@ class ArrayDataModule(pl.LightningDataModule):
         super().__init__()
         if targets not in ("labels", "inputs"):
             raise DataError(f"targets must be 'labels' or 'inputs', got {targets!r}")
+        check_batch_size(batch_size)
         self.batch_size = batch_size
         self.val_split = val_split
         self.validate_on_test = validate_on_test

@@ -17,9 +17,9 @@ from typing import Optional
 import numpy as np
 
 from .arrays import ArraySplits, DataError
-from .common import (corrupt, corrupt_positions, default_data_dir, download as fetch, find_file,
-                     fit_on_train, make_scaler, not_found, one_hot as to_one_hot, read_csv,
-                     require_columns, search_dirs, split)
+from .common import (corrupt, corrupt_positions, data_dirs, default_data_dir, download as fetch,
+                     find_file, fit_on_train, make_scaler, not_found, one_hot as to_one_hot,
+                     read_csv, require_columns, split)
 
 
 # -- digits ----------------------------------------------------------------------------------
@@ -149,14 +149,14 @@ def load_sonar(data_dir: Optional[str] = None, download: bool = False, test_size
     ``download=True`` fetches UCI's file and checks it holds 208 rows, 111 mines and 97 rocks
     (UCI publishes no checksum). Labels: Mine (``M``) = 1, Rock (``R``) = 0 (project's choice).
     """
-    searched = search_dirs(data_dir, default_data_dir("sonar"))
+    searched = data_dirs(data_dir, default_data_dir("sonar"))
     path = find_file(searched, SONAR_FILES)
     if path is None and download:
         path = fetch(SONAR_URL, os.path.join(data_dir or default_data_dir("sonar"), SONAR_FILES[0]))
         _check_sonar_download(path)
     if path is None:
         raise not_found("sonar", searched, f"put UCI's sonar.all-data (or the slides' Sonar.csv) "
-                                           f"in data_dir, or pass download=True ({SONAR_URL})")
+                                           f"in data_dir, or pass download=True ({SONAR_URL})", data_dir)
     frame = _read_uci_table(path, 61)
     x = _numeric(frame.iloc[:, :60], path, "features").astype(np.float32)
     labels = frame.iloc[:, 60].astype(str).str.strip().str.upper().str[0]
@@ -229,7 +229,7 @@ def load_optdigits(data_dir: Optional[str] = None, download: bool = False,
         return splits
     if source != "uci":
         raise DataError(f"source must be 'uci' or 'sklearn_digits_standin', got {source!r}")
-    searched = search_dirs(data_dir, default_data_dir("optdigits"))
+    searched = data_dirs(data_dir, default_data_dir("optdigits"))
     paths = {part: find_file(searched, names) for part, names in OPTDIGITS_FILES.items()}
     if None in paths.values() and download:
         target = data_dir or default_data_dir("optdigits")
@@ -240,7 +240,7 @@ def load_optdigits(data_dir: Optional[str] = None, download: bool = False,
         raise not_found("optdigits", searched,
                         "put UCI's optdigits.tra and optdigits.tes (or the slides' "
                         "optdigits_train.csv/optdigits_test.csv) in data_dir, pass download=True "
-                        f"({UCI}optdigits/), or use source='sklearn_digits_standin'")
+                        f"({UCI}optdigits/), or use source='sklearn_digits_standin'", data_dir)
     x_train, y_train = _read_optdigits(paths["train"])
     x_test, y_test = _read_optdigits(paths["test"])
     if scale:
@@ -307,14 +307,14 @@ def load_shipping(data_dir: Optional[str] = None, download: bool = False,
     """
     from sklearn.model_selection import train_test_split
 
-    searched = search_dirs(data_dir, default_data_dir("shipping"))
+    searched = data_dirs(data_dir, default_data_dir("shipping"))
     if path is None:
         path = find_file(searched, ("Train.csv", "train.csv"))
     elif not os.path.isfile(path):
         raise not_found("shipping", [path], SHIPPING_HOW)
     if path is None:
         raise not_found("shipping", searched, SHIPPING_HOW + (
-            " (download=True cannot help: Kaggle requires a login)" if download else ""))
+            " (download=True cannot help: Kaggle requires a login)" if download else ""), data_dir)
     x, y = encode_shipping(read_csv(path), path)
     try:
         values = x.to_numpy(dtype=np.float32)

@@ -21,8 +21,8 @@ from typing import Optional
 import numpy as np
 
 from .arrays import ArraySplits, DataError
-from .common import (corrupt, default_data_dir, download as fetch, find_file, keras_cache_dir,
-                     not_found, read_csv, read_npz, search_dirs)
+from .common import (corrupt, data_dirs, default_data_dir, download as fetch, find_file,
+                     keras_cache_dir, not_found, read_csv, read_npz)
 
 # -- IMDB ------------------------------------------------------------------------------------
 IMDB_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz"
@@ -93,14 +93,14 @@ def load_imdb(data_dir: Optional[str] = None, download: bool = False, num_words:
             which training reviews form the validation set.
     Labels are float32 (``np.asarray(train_labels).astype('float32')``).
     """
-    searched = search_dirs(data_dir, default_data_dir("imdb"), keras_cache_dir())
+    searched = data_dirs(data_dir, default_data_dir("imdb"), keras_cache_dir())
     path = find_file(searched, ["imdb.npz"])
     if path is None and download:
         path = fetch(IMDB_URL, os.path.join(data_dir or default_data_dir("imdb"), "imdb.npz"),
                      IMDB_SHA256, "sha256")
     if path is None:
         raise not_found("imdb", searched, f"pass download=True (Keras' imdb.npz, SHA-256-checked) "
-                                          f"or put imdb.npz from {IMDB_URL} in data_dir")
+                                          f"or put imdb.npz from {IMDB_URL} in data_dir", data_dir)
     (x_train, y_train), (x_test, y_test) = imdb_sequences(path, num_words, seed=split_seed)
     if multi_hot_vectors:
         x_train, x_test = multi_hot(x_train, num_words), multi_hot(x_test, num_words)
@@ -210,7 +210,7 @@ def load_airline_sentiment(data_dir: Optional[str] = None, download: bool = Fals
     default, keeps file order as apafib does, and apafib's download is never shuffled; Kaggle's
     file is ordered by airline, so a seed is advisable).
     """
-    searched = search_dirs(data_dir, default_data_dir("airline_sentiment"))
+    searched = data_dirs(data_dir, default_data_dir("airline_sentiment"))
     if path is not None and not os.path.isfile(path):
         raise not_found("airline_sentiment", [path], SENTIMENT_HOW)
     path = path or find_file(searched, SENTIMENT_FILES)
@@ -224,7 +224,7 @@ def load_airline_sentiment(data_dir: Optional[str] = None, download: bool = Fals
         arrays = load_sentiment(nwords, train_size=train_size)
         info["source"] = f"apafib.load_sentiment({nwords}, train_size={train_size})"
     elif path is None:
-        raise not_found("airline_sentiment", searched, SENTIMENT_HOW)
+        raise not_found("airline_sentiment", searched, SENTIMENT_HOW, data_dir)
     else:
         texts, labels = _read_tweets(path)
         if split_seed is not None:

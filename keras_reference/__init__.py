@@ -5,14 +5,14 @@ This package imports neither torch nor lightning nor lightning_models; the code 
 frameworks (weight transfer, forward parity, side-by-side summaries) is in :mod:`crosscheck`.
 
 Import order: loading triton (which lightning, torchvision and torch's first optimiser load)
-AFTER TensorFlow segfaults the process. :func:`~._import_guard.load_triton_first` therefore
+AFTER TensorFlow segfaults the process. :func:`datamodules._import_guard.load_triton_first` therefore
 runs before keras is imported: it loads triton first, or, if TensorFlow is already loaded, marks
 triton unavailable to torch. So this package can be imported before or after torch/lightning.
 """
 
 import os as _os
 
-from ._import_guard import load_triton_first as _load_triton_first
+from datamodules._import_guard import load_triton_first as _load_triton_first
 
 _load_triton_first()
 # The documents' backend; a user's own KERAS_BACKEND is left as it is (and the parity tests

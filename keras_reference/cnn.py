@@ -36,6 +36,8 @@ def cifar2_model(filters: int = 8, n_conv: int = 1, drop: float = 0.0, l2: float
         raise ValueError(f"n_conv={n_conv}: the exercise uses 1 to {1 + len(MORE_FILTERS)} "
                          f"convolutional layers (filters {filters}, then "
                          f"{', '.join(map(str, MORE_FILTERS))})")
+    if isinstance(l2, bool):  # l2=True would be a factor of 1.0, 100 times 'l2'
+        raise ValueError("l2 is a penalty factor, not a flag: use 0.01 for Keras' 'l2' and 0.0 for none")
     if l2 == 0.01:
         regularizer = 'l2'                   # part b, as written
     else:

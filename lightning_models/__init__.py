@@ -4,7 +4,7 @@
 ``python -m lightning_models fit --config configs/<id>.yaml`` trains one through LightningCLI.
 """
 
-from ._import_guard import load_triton_first as _load_triton_first
+from datamodules._import_guard import load_triton_first as _load_triton_first
 
 _load_triton_first()  # before lightning: triton must be loaded before TensorFlow (see there)
 

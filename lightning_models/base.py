@@ -11,6 +11,8 @@ and ``fit`` do (docs/keras-vs-torch.md sections 6-10):
   epoch (train values in training mode on pre-update weights, as Keras reports them);
 - the optimiser by Keras name with Keras' defaults (:func:`~.keras_optim.make_optimizer`);
 - ``predict`` returns probabilities (the output activation applied), like ``model.predict``;
+- inputs of the wrong shape are a one-line ValueError on every path into ``forward``
+  (``model(x)``, fit, evaluate, predict), as Keras checks its ``input_shape``;
 - ``self.history`` is a Keras-style History: ``model.history.history['val_loss']``.
 
 Speed (README, "Speed"): the catalog's networks are so small that Lightning's per-batch
@@ -31,6 +33,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import lightning.pytorch as pl
 import torch
 
+from .checkpoints import CLASS_KEY, relocate_callback_states
 from .keras_layers import get_activation, keras_param_count, regularized_layers
 from .keras_losses import METRICS, check_loss_name, compute_loss
 from .keras_optim import check_optimizer, make_optimizer
@@ -229,12 +232,27 @@ class KerasModule(pl.LightningModule):
 
     def check_input(self, x: torch.Tensor) -> None:
         """A clear error for data of the wrong shape (instead of a matmul size mismatch)."""
-        if self.input_shape and tuple(x.shape[1:]) != tuple(self.input_shape):
-            raise ValueError(
-                f"{getattr(self, 'catalog_id', type(self).__name__)} expects inputs of shape "
-                f"{tuple(self.input_shape)} per sample, got {tuple(x.shape[1:])}: check the data "
-                "(e.g. its flatten/channel_axis/pca_components options) or the model's input "
-                "hyperparameters (input_dim, input_size...)")
+        shape = getattr(x, "shape", None)
+        if not self.input_shape or shape is None or tuple(shape[1:]) == tuple(self.input_shape):
+            return
+        name = getattr(self, "catalog_id", type(self).__name__)
+        expected = tuple(self.input_shape)
+        if tuple(shape) == expected:
+            batch_shape = "(N, " + ", ".join(map(str, expected)) + ")"
+            raise ValueError(f"{name} expects a batch of inputs of shape {batch_shape}, got one "
+                             f"sample of shape {expected}: add the batch axis, x[None]")
+        raise ValueError(
+            f"{name} expects inputs of shape {expected} per sample, got {tuple(shape[1:])}: "
+            "check the data (e.g. its flatten/channel_axis/pca_components options) or the "
+            "model's input hyperparameters (input_dim, input_size...)")
+
+    def __call__(self, *args, **kwargs):
+        """``model(x)``, as ``nn.Module``'s, after :meth:`check_input` (issue 8, item 5): every
+        path into ``forward`` (fit, evaluate, predict, a user's own call) checks the input's
+        shape once per batch, here rather than in each step."""
+        if args:
+            self.check_input(args[0])
+        return super().__call__(*args, **kwargs)
 
     def _metric_values(self, logits: torch.Tensor, target: torch.Tensor) -> list:
         if not self.metric_names:
@@ -258,8 +276,7 @@ class KerasModule(pl.LightningModule):
             if batch[0].device != self.device:  # this step flavour leaves the transfer to us
                 batch = self.trainer.strategy.batch_to_device(batch)
             x, y = batch
-            self.check_input(x)
-            logits = self(x)
+            logits = self(x)  # checks the input's shape (__call__)
             loss = self.total_loss(logits, y)
             optimizer.zero_grad()
             self.manual_backward(loss)
@@ -270,7 +287,6 @@ class KerasModule(pl.LightningModule):
         if self.trainer.sanity_checking:
             return
         x, y = batch
-        self.check_input(x)
         logits = self(x)
         self._val_means.update(self.total_loss(logits, y), self._metric_values(logits, y), len(x))
 
@@ -350,8 +366,13 @@ class KerasModule(pl.LightningModule):
     # -- checkpoints keep the History, so a resumed run continues it --------------------------
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["keras_history"] = {"epoch": self.history.epoch, "history": self.history.history}
+        # The network's class, also in checkpoints written through the Python API (the CLI's
+        # hyperparameters name it too): a resume checks it (checkpoints.check_resume).
+        checkpoint[CLASS_KEY] = f"{type(self).__module__}.{type(self).__qualname__}"
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        if self._trainer is not None:  # a resumed copy of a run folder continues in the copy
+            relocate_callback_states(checkpoint, self._trainer)
         saved = checkpoint.get("keras_history")
         if saved:
             self.history.epoch = list(saved["epoch"])

@@ -41,6 +41,9 @@ class KerasEarlyStopping(EarlyStopping):
 
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
                  verbose: bool = False, mode: str = "auto", restore_best_weights: bool = False):
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be an integer >= 0 (epochs without improvement "
+                             f"before stopping), got {patience!r}")
         super().__init__(monitor=monitor, min_delta=abs(min_delta), patience=patience,
                          verbose=verbose, mode=keras_mode(monitor, mode), strict=False,
                          check_finite=False, check_on_train_epoch_end=True)

@@ -20,29 +20,51 @@ specific to its network and exercise):
   ``learning_rate``, ``optimizer_options``): LightningCLI's own ``--optimizer`` and
   ``--lr_scheduler`` are not offered, since they would silently replace it.
 
+Errors (README, "Errors and recovery"): values are checked when the objects are built, before
+anything is printed or written; a user's mistake ends the command with ``error: <one line>``
+(and at most one ``hint:`` line) on stderr and exit status 2 for usage and configuration errors
+(a bad value, an unknown name or option), 1 for runtime errors (missing or corrupt data or
+checkpoint, a non-finite loss), without a traceback; ``KLP_TRACEBACK=1`` shows the traceback.
+A run that fails before its first training step leaves no run folder behind.
+
 The project's other commands (``summary`` ...) are dispatched by :mod:`crosscheck.cli`, which
 ``python -m lightning_models`` runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib
+import logging
 import os
 import re
-from typing import Optional
+import shutil
+import sys
+import time
+import traceback
+from argparse import ArgumentError, RawDescriptionHelpFormatter
+from typing import Iterator, Optional, Sequence
 
-from jsonargparse import Namespace
+from jsonargparse import DefaultHelpFormatter, Namespace
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
 from .base import KerasModule
 from .callbacks import KerasProgress
-from .training import TRAINER_DEFAULTS, intended_warnings_silenced
+from .checkpoints import check_resume_config
+from .hyperparameters import UsageError, check_hyperparameters, init_arguments
+from .tensorboard import tensorboard_without_tensorflow
+from .threads import ENV_VAR as THREADS_ENV_VAR
+from .training import TRAINER_DEFAULTS, quiet_known_notices
 
 #: Trainer settings every CLI run starts from (a YAML or a flag overrides them).
 CLI_TRAINER_DEFAULTS = {**TRAINER_DEFAULTS, "accelerator": "auto", "devices": 1,
                         "enable_progress_bar": False}
+
+#: How the command line is called (usage lines and hints).
+PROG = "python -m lightning_models"
 
 #: Top of ``--help`` (``python -m lightning_models --help`` adds the project's commands).
 DESCRIPTION = """\
@@ -84,11 +106,157 @@ def latest_resumable_run(root: str) -> Optional[str]:
     return None
 
 
+# -- a user's mistakes: one line on stderr, no traceback (README, "Errors and recovery") ---------
+#: Exit status of a usage or configuration error (a bad value, an unknown name or option) and of
+#: a runtime error (missing or corrupt data or checkpoint, a non-finite loss).
+USAGE_ERROR, RUNTIME_ERROR = 2, 1
+
+#: Set to 1 to get Python's full traceback instead of the one-line message.
+TRACEBACK_VARIABLE = "KLP_TRACEBACK"
+
+
+def _runtime_errors() -> tuple:
+    from datamodules.arrays import DataError  # NumPy only; imported here like the DataModules
+
+    from .base import NonFiniteLossError
+    from .checkpoints import CheckpointError
+
+    return DataError, NonFiniteLossError, CheckpointError, OSError
+
+
+def exit_status(error: BaseException) -> Optional[int]:
+    """1 for runtime errors, 2 for usage and configuration errors, None for anything else (a
+    bug, whose traceback is kept)."""
+    if isinstance(error, _runtime_errors()):
+        return RUNTIME_ERROR
+    if isinstance(error, (ValueError, ArgumentError, MisconfigurationException)):
+        return USAGE_ERROR
+    return None
+
+
+def one_line(text: str) -> str:
+    """A message's lines joined into one."""
+    return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """``error`` and the exceptions it was raised from, outermost first."""
+    chain = [error]
+    while True:
+        last = chain[-1]
+        cause = last.__cause__ or (None if last.__suppress_context__ else last.__context__)
+        if cause is None or cause in chain:
+            return chain
+        chain.append(cause)
+
+
+def _raised_outside_the_project(error: BaseException) -> bool:
+    frames = list(traceback.walk_tb(error.__traceback__))
+    if not frames:
+        return False
+    filename = os.path.abspath(frames[-1][0].f_code.co_filename)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return not filename.startswith(root + os.sep) or "site-packages" in filename
+
+
+_JSONARGPARSE_SCAFFOLDING = ("Does not validate against any of the Union subtypes", "Subtypes:",
+                             "Errors:", "Given value type:", "Given value: NestedArg",
+                             "- Expected a <class 'NoneType'>")
+
+
+def _parser_message(error: BaseException, help_hint: str) -> tuple[str, Optional[str]]:
+    """jsonargparse's nested report (usage, union subtypes, given values) as one line: the
+    option, what is wrong with it, and a hint (the accepted arguments, or ``--help``)."""
+    option, class_path, after_class, previous = "", None, False, None
+    for cause in _causes(error):
+        text = str(cause).strip()
+        if text == previous:
+            continue
+        previous = text
+        first = text.split("\n", 1)[0]
+        key = re.match(r'Parser key "([^"]+)":', first)
+        given_class = re.match(r"Problem with given class_path '([^']+)':", first)
+        if key:
+            option = key.group(1) if not option else \
+                option + (".init_args." if after_class else ".") + key.group(1)
+            after_class = False
+        elif given_class:
+            class_path, after_class = given_class.group(1), True
+    lines = [line.strip().removeprefix("- ") for line in str(_causes(error)[-1]).splitlines()]
+    reason = "; ".join(line for line in lines if line and not line.startswith(
+        _JSONARGPARSE_SCAFFOLDING) and not re.match(r'(Parser key "[^"]+"|Problem with given '
+                                                    r"class_path '[^']+'):$", line))
+    expected = re.fullmatch(r"Expected a <class '(\w+)'>\. Got value: (.*)", reason)
+    if expected:
+        reason = f"expected {expected.group(1)}, got {expected.group(2)!r}"
+    hint = help_hint
+    unknown = re.fullmatch(r"Option '([^']+)' is not accepted", reason)
+    if unknown and class_path:
+        cls = _class_of_or_none(class_path)
+        if cls is not None:
+            reason = f"{cls.__name__} takes no argument {unknown.group(1)!r}"
+            hint = f"{cls.__name__} takes {', '.join(init_arguments(cls))}"
+    if unknown and after_class:
+        option += ".init_args"
+    elif after_class and not option.endswith("class_path"):
+        option += ".class_path"
+    return (f"--{option}: {reason}" if option else reason), hint
+
+
+def _class_of_or_none(class_path: str) -> Optional[type]:
+    try:
+        return _class_of(class_path)
+    except (ImportError, AttributeError, ValueError):
+        return None
+
+
+def describe_error(error: BaseException, help_hint: str = "") -> tuple[str, Optional[str]]:
+    """The ``error:`` line and the optional ``hint:`` line of a user's mistake."""
+    if isinstance(error, ArgumentError):
+        return _parser_message(error, help_hint or f"{PROG} --help lists the options")
+    hint = getattr(error, "hint", None)
+    if hint is None and _raised_outside_the_project(_causes(error)[-1]):
+        hint = f"{TRACEBACK_VARIABLE}=1 shows where it was raised"
+    return one_line(str(error) or type(error).__name__), hint
+
+
+@contextlib.contextmanager
+def report_errors(argv: Optional[Sequence[str]] = None) -> Iterator[None]:
+    """Around a command: a user's mistake (:func:`exit_status`) ends the process with
+    ``error: <one line>`` (and at most one ``hint:`` line) on stderr and exit status 2 (usage,
+    configuration) or 1 (data, checkpoint, non-finite loss), without a traceback; other
+    exceptions, and every exception when ``KLP_TRACEBACK=1``, keep Python's traceback.
+    ``argv`` (default ``sys.argv[1:]``) names the command for the ``--help`` hint."""
+    try:
+        yield
+    except Exception as error:
+        status = exit_status(error)
+        if status is None or os.environ.get(TRACEBACK_VARIABLE, "") not in ("", "0"):
+            raise
+        args = list(sys.argv[1:] if argv is None else argv)
+        command = next((a for a in args if not a.startswith("-")), "")
+        command = command if command in LightningCLI.subcommands() else ""
+        message, hint = describe_error(error, f"{PROG} {command} --help lists its options"
+                                       if command else "")
+        sys.stdout.flush()
+        print(f"error: {message}", file=sys.stderr)
+        if hint:
+            print(f"hint: {hint}", file=sys.stderr)
+        sys.stderr.flush()
+        raise SystemExit(status) from None
+
+
+class _HelpFormatter(RawDescriptionHelpFormatter, DefaultHelpFormatter):
+    """jsonargparse's help, with the description's line breaks kept."""
+
+
 class KerasCLI(LightningCLI):
     """LightningCLI over every catalog network (``model.class_path``) and dataset (``data.class_path``)."""
 
     def __init__(self, args=None, **kwargs):
         kwargs.setdefault("parser_kwargs", {"description": DESCRIPTION})
+        kwargs["parser_kwargs"].setdefault("formatter_class", _HelpFormatter)
+        kwargs["parser_kwargs"].setdefault("prog", PROG)
         super().__init__(KerasModule, _data_module_base(), subclass_mode_model=True,
                          subclass_mode_data=True, trainer_defaults=CLI_TRAINER_DEFAULTS,
                          seed_everything_default=0, auto_configure_optimizers=False,
@@ -99,10 +267,78 @@ class KerasCLI(LightningCLI):
         # One run, one folder: no "-v1" copies of last.ckpt (a resumed run overwrites its own).
         parser.set_defaults({"checkpoint.save_last": True, "checkpoint.enable_version_counter": False})
         parser.add_lightning_class_args(KerasProgress, "progress")
+        parser.add_argument("--threads", type=Optional[int], default=None,
+                            help="torch intra-op threads (default: chosen from the work per step, "
+                                 f"lightning_models/threads.py; also ${THREADS_ENV_VAR})")
+
+    def _parse_ckpt_path(self) -> None:
+        """LightningCLI's own step would replace the configured model by the checkpoint's
+        hyperparameters (silently; and it fails on checkpoints written through the Python API).
+        Here the configured model stays, and ``check_resume_config`` (below) refuses a
+        checkpoint of another model, naming the differences (checkpoints.py)."""
+
+    # -- values no run can use: refused before anything is built, printed or written ----------
+    def _check_values(self, config) -> None:
+        """What the parser's types let through but no run can use: a negative
+        ``trainer.max_epochs`` (Keras' ``epochs``; Lightning's -1, "forever", is not offered) and
+        a network's impossible hyperparameters (:func:`check_hyperparameters`). The networks,
+        DataModules and callbacks check their own names and ranges when they are built."""
+        max_epochs = config.trainer.get("max_epochs")
+        if max_epochs is not None and max_epochs < 0:
+            raise UsageError(f"--trainer.max_epochs must be >= 0 (Keras' epochs), got {max_epochs}")
+        init_args = config.model.get("init_args")
+        check_hyperparameters(_class_of(config.model.class_path),
+                              init_args.as_dict() if init_args is not None else {})
+
+    def _set_seed(self) -> None:
+        """LightningCLI's, with its "Seed set to N" line held back until the objects are built:
+        a refused value is then the only line a failed start prints."""
+        with _quiet_seed_log():
+            super()._set_seed()
+
+    def instantiate_classes(self) -> None:
+        """LightningCLI's, where a value refused by a constructor (a ValueError or DataError
+        raised in a network's, DataModule's or callback's ``__init__``, which jsonargparse
+        reports inside its union-type report) becomes a one-line :class:`UsageError` naming the
+        class."""
+        try:
+            super().instantiate_classes()
+        except Exception as error:
+            root = _causes(error)[-1]
+            if root is error or exit_status(root) is None:
+                raise
+            if isinstance(root, OSError):
+                raise root
+            where = _class_being_built(root)
+            raise UsageError((f"{where}: " if where else "") + one_line(str(root)),
+                             hint=getattr(root, "hint", None)) from error
+        seed = self._get(self.config, "seed_everything")
+        if seed is not False and seed is not None:
+            _SEED_LOG.info(f"Seed set to {seed}")
+
+    # -- a failed start leaves no run folder -------------------------------------------------
+    def _run_subcommand(self, subcommand: str) -> None:
+        """LightningCLI's; when the run fails before its first training step (missing data...),
+        the ``version_N`` folder it created (and the empty folders above it that it created)
+        are removed, unless a checkpoint was written there."""
+        logger = self.trainer.logger
+        folder = os.path.abspath(logger.log_dir) if logger is not None and logger.log_dir else None
+        if folder is None or os.path.exists(folder):  # no logger folder, or a resumed run's
+            return super()._run_subcommand(subcommand)
+        existing = os.path.dirname(folder)
+        while not os.path.isdir(existing) and os.path.dirname(existing) != existing:
+            existing = os.path.dirname(existing)
+        try:
+            super()._run_subcommand(subcommand)
+        except BaseException:
+            if self.trainer.global_step == 0:
+                _remove_run_folder(folder, existing)
+            raise
 
     # -- where the run writes ------------------------------------------------------------------
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
+        self._check_values(config)
         trainer = config.trainer
         if trainer.default_root_dir is None:
             model_class = _class_of(config.model.class_path)
@@ -111,14 +347,35 @@ class KerasCLI(LightningCLI):
         root = trainer.default_root_dir
         version = None
         if config.get("ckpt_path") == "last":
-            folder = latest_resumable_run(root)
-            if folder is None:
+            folder = latest_resumable_run(root) if trainer.logger is not False else root
+            last = os.path.join(folder or root, "checkpoints", "last.ckpt")
+            if folder is None or not os.path.isfile(last):
+                if self.subcommand != "fit":  # evaluating an untrained network is no answer
+                    raise UsageError(f"no run with checkpoints/last.ckpt in {root} to "
+                                     f"{self.subcommand}", hint="train one first with fit, or "
+                                     "give --ckpt_path <file> (and --trainer.default_root_dir)")
                 print(f"No run with checkpoints/last.ckpt in {root}: starting a new run.")
                 config.ckpt_path = None
             else:
-                version = int(os.path.basename(folder).removeprefix("version_"))
-                config.ckpt_path = os.path.join(folder, "checkpoints", "last.ckpt")
+                config.ckpt_path = last
+                if trainer.logger is not False:
+                    version = int(os.path.basename(folder).removeprefix("version_"))
+        elif config.get("ckpt_path"):  # a checkpoint of one of this root's runs continues that run
+            run = os.path.dirname(os.path.dirname(os.path.abspath(config.ckpt_path)))
+            if os.path.dirname(run) == os.path.abspath(root) and re.fullmatch(r"version_\d+", os.path.basename(run)):
+                version = int(os.path.basename(run).removeprefix("version_"))
+        if version is not None:
+            # This invocation's settings go beside the run's first config.yaml, not over it.
+            self.save_config_kwargs["config_filename"] = f"config.{self.subcommand}.{_timestamp()}.yaml"
+        # A missing, damaged or other model's checkpoint: one-line error, nothing written yet.
+        check_resume_config(config.get("ckpt_path"), config.model, self.subcommand)
+        callbacks = list(trainer.get("callbacks") or [])
+        if not any(str(getattr(c, "class_path", "")).endswith("ThreadPolicy") for c in callbacks):
+            callbacks.append(Namespace(class_path="lightning_models.threads.ThreadPolicy",
+                                       init_args=Namespace(threads=config.get("threads"), verbose=True)))
+        trainer.callbacks = callbacks
         if trainer.logger in (None, True):
+            tensorboard_without_tensorflow()  # a Lightning-only run needs no TensorFlow
             trainer.logger = Namespace(
                 class_path="lightning.pytorch.loggers.TensorBoardLogger",
                 init_args=Namespace(save_dir=root, name="", version=version,
@@ -127,18 +384,61 @@ class KerasCLI(LightningCLI):
     def _results_line(self) -> None:
         trainer = self.trainer
         if trainer.is_global_zero:
-            where = trainer.log_dir or trainer.default_root_dir
-            print(f"Results: {where} (checkpoints/, config.yaml, TensorBoard logs: "
+            if trainer.logger is None:
+                print(f"Results: {trainer.default_root_dir} (checkpoints/)", flush=True)
+                return
+            print(f"Results: {trainer.log_dir} (checkpoints/, config.yaml, TensorBoard logs: "
                   f"tensorboard --logdir {trainer.default_root_dir})", flush=True)
 
     def after_fit(self) -> None:
         self._results_line()
 
 
+def _timestamp() -> str:
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+#: Where Lightning's ``seed_everything`` logs "Seed set to N".
+_SEED_LOG = logging.getLogger("lightning.fabric.utilities.seed")
+
+
+@contextlib.contextmanager
+def _quiet_seed_log() -> Iterator[None]:
+    level = _SEED_LOG.level
+    _SEED_LOG.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        _SEED_LOG.setLevel(level)
+
+
+def _class_being_built(error: BaseException) -> Optional[str]:
+    """The class whose ``__init__`` raised ``error`` (the outermost one: the network, not
+    KerasModule), or None."""
+    for frame, _ in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_name == "__init__" and "self" in frame.f_locals:
+            return type(frame.f_locals["self"]).__name__
+    return None
+
+
+def _remove_run_folder(folder: str, keep: str) -> None:
+    """Remove the run folder of a run that failed before its first training step, unless it
+    holds a checkpoint, and the folders above it that this run created (up to ``keep``)."""
+    if not os.path.isdir(folder) or glob.glob(os.path.join(folder, "**", "*.ckpt"), recursive=True):
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    parent = os.path.dirname(folder)
+    while parent != keep and parent.startswith(keep + os.sep) and os.path.isdir(parent) \
+            and not os.listdir(parent):
+        os.rmdir(parent)
+        parent = os.path.dirname(parent)
+
+
 def main(argv=None, description: str = DESCRIPTION) -> None:
-    """The Lightning subcommands alone (``python -m lightning_models`` also has the project's)."""
-    with intended_warnings_silenced():
-        KerasCLI(args=argv, parser_kwargs={"description": description})
+    """The Lightning subcommands alone (``python -m lightning_models`` also has the project's),
+    a user's mistake reported in one line (:func:`report_errors`)."""
+    with report_errors(argv), quiet_known_notices():
+        KerasCLI(args=argv, parser_kwargs={"description": description, "exit_on_error": False})
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Each class is the stock torch layer with Keras' defaults: initialisers, BatchNorm momentum/epsilon
 and biased moving variance, regularisers attached to the layer, and channels-last flattening.
-Weights keep torch's layouts; :mod:`keras_reference.transfer` converts Keras weights into them.
+Weights keep torch's layouts; :mod:`crosscheck.transfer` converts Keras weights into them.
 
 Layout choice of this project: CNNs take channels-last images ``(N, H, W, C)`` like Keras, so
 both frameworks read the very same arrays; :class:`ChannelsFirst` permutes them for
@@ -80,6 +80,10 @@ def get_regularizer(spec: RegularizerSpec) -> Optional[Regularizer]:
                              "(Keras 3 knows 'l1', 'l2', 'l1l2'; for l1_l2 pass {'l1': .., 'l2': ..})")
         return table[spec]
     if isinstance(spec, dict) and set(spec) <= {"l1", "l2"}:
+        flags = [k for k, v in spec.items() if isinstance(v, bool)]
+        if flags:  # l2=True would be a factor of 1.0, 100 times Keras' 'l2'
+            raise ValueError(f"{flags[0]} is a penalty factor, not a flag: use 0.01 for Keras' "
+                             f"'{flags[0]}' and 0.0 for none")
         return Regularizer(**spec)
     raise ValueError(f"Could not interpret regularizer {spec!r}")
 

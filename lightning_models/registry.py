@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 from typing import Optional
 
+from .hyperparameters import check_hyperparameters
+
 CATALOG: dict[str, type] = {}
 
 #: catalog id -> the hyperparameter points its exercises sweep (the parity tests cover each).
@@ -40,5 +42,8 @@ def lookup(entry_id: str, table: dict) -> object:
 
 
 def build(entry_id: str, **hparams):
-    """The LightningModule of a catalog entry, e.g. ``build("apa.autoencoder", d1=32)``."""
-    return lookup(entry_id, CATALOG)(**hparams)
+    """The LightningModule of a catalog entry, e.g. ``build("apa.autoencoder", d1=32)``; an
+    unknown or impossible hyperparameter is a one-line ``ValueError`` naming the valid ones."""
+    cls = lookup(entry_id, CATALOG)
+    check_hyperparameters(cls, hparams)
+    return cls(**hparams)

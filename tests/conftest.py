@@ -1,6 +1,6 @@
 """Shared fixtures. lightning_models is imported before keras_reference, the project's import
 order (either order works: both packages keep triton ahead of TensorFlow, see
-lightning_models/_import_guard.py and tests/test_import_order.py)."""
+datamodules/_import_guard.py and tests/test_import_order.py)."""
 
 import os
 
@@ -13,6 +13,12 @@ import crosscheck  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import torch  # noqa: E402
+
+# One thread per framework, as the project's thread policy picks for these tiny networks
+# (lightning_models/threads.py): the suite then keeps its speed on a busy machine.
+torch.set_num_threads(1)
+keras_reference.use_threads(1)
 
 
 @pytest.fixture

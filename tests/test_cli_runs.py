@@ -128,3 +128,24 @@ def test_help_lists_the_project_commands(tmp_path):
     run = _cli(["--help"], tmp_path)
     assert run.returncode == 0
     assert "summary" in run.stdout and "Keras teaching documents" in run.stdout
+
+
+def test_evaluating_without_a_run_is_an_error_not_an_untrained_network(tmp_path):
+    run = _cli(["test", "--config", MAIN_JOB, "--ckpt_path", "last"], tmp_path)
+    assert run.returncode == 2
+    assert "error: no run with checkpoints/last.ckpt" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_checkpoint_of_a_run_continues_that_run_and_keeps_its_config(tmp_path):
+    first = _cli(["fit", "--config", MAIN_JOB, "--trainer.max_epochs", "1"], tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    run = tmp_path / "runs" / "apa.autoencoder" / "version_0"
+    config = (run / "config.yaml").read_text()
+    again = _cli(["fit", "--config", MAIN_JOB, "--trainer.max_epochs", "2",
+                  "--ckpt_path", str(run / "checkpoints" / "last.ckpt")], tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert sorted(os.listdir(run.parent)) == ["version_0"]
+    assert (run / "config.yaml").read_text() == config          # the run's first settings
+    assert len(list(run.glob("config.fit.*.yaml"))) == 1           # this invocation's beside it
+    assert "Threads: 1 (" in again.stdout

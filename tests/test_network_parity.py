@@ -46,3 +46,29 @@ def test_forward_parity_with_transferred_weights(entry_id, point):
     max |keras - lightning| <= 1e-5 on 8 random inputs."""
     keras_model, torch_model = _pair(entry_id, point)
     assert forward_parity(keras_model, torch_model, n=8, seed=1) <= FORWARD_TOLERANCE
+
+
+def _keras_name(entry) -> str:
+    """A loss or metric of ``get_compile_config()``: a Keras name, a custom function's name, or
+    a loss object's name (``keras.losses.CategoricalCrossentropy()`` -> its ``name``)."""
+    if isinstance(entry, str):
+        return entry
+    return entry["config"] if isinstance(entry["config"], str) else entry["config"]["name"]
+
+
+LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
+
+
+@pytest.mark.parametrize("entry_id", sorted(lightning_models.CATALOG))
+def test_compile_settings_match_the_keras_builder(entry_id):
+    """Each side declares the document's compile(...) on its own (KerasCompile on the class, the
+    compile call in the builder): the loss, optimiser (with Keras' default learning rate) and
+    metrics must be the same."""
+    config = keras_reference.build(entry_id).get_compile_config()
+    torch_model = lightning_models.build(entry_id)
+    loss = _keras_name(config["loss"])
+    assert LOSS_ALIASES.get(loss, loss) == LOSS_ALIASES.get(torch_model.loss_name, torch_model.loss_name)
+    assert config["optimizer"]["class_name"].lower() == torch_model.optimizer_name
+    assert [_keras_name(m) for m in config["metrics"] or []] == torch_model.metric_names
+    (group,) = torch_model.configure_optimizers().param_groups
+    assert group["lr"] == pytest.approx(config["optimizer"]["config"]["learning_rate"], rel=1e-6)

@@ -2,13 +2,15 @@
 
 triton (the GPU kernel compiler) is loaded by ``import lightning``, ``import torchvision`` and
 torch's first ``torch.optim`` optimiser; TensorFlow by ``import keras`` (TensorFlow backend).
-Both bring their own LLVM, and triton must come first. Called before lightning
-is imported, :func:`load_triton_first` loads triton (about 0.3 s; lightning would load it
-anyway) while that is still safe; if TensorFlow is already loaded (e.g. ``import torch; import
-keras; import lightning_models``), it marks triton unavailable instead (``sys.modules['triton']
-= None``), so that torch runs without it (CPU training does not use triton; torch logs
-"triton not found"). The same function is in ``keras_reference/_import_guard.py``, which
-imports nothing from this package.
+Both bring their own LLVM, and triton must come first. :func:`load_triton_first`, called by
+``lightning_models`` and ``keras_reference`` before they import lightning or keras (and by the
+dataset downloads before torchvision), loads triton (about 0.3 s) while that is still safe; if
+TensorFlow is already loaded (e.g. ``import torch; import keras; import lightning_models``), it
+marks triton unavailable instead (``sys.modules['triton'] = None``), so that torch runs without
+it (CPU training does not use triton; torch logs "triton not found").
+
+It lives in ``datamodules``, the NumPy package both sides import, so that neither side imports
+the other.
 """
 
 from __future__ import annotations
