@@ -17,6 +17,7 @@ import sys
 #: command -> (module, one-line help); each module has ``main(argv)``.
 PROJECT_COMMANDS = {
     "summary": ("crosscheck.summary", "Keras and Lightning layer tables and the forward-parity figure"),
+    "exercise": ("crosscheck.exercises.cli", "run an exercise of the documents in both frameworks (--list)"),
 }
 
 

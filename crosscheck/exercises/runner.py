@@ -1,0 +1,326 @@
+"""Run an exercise: every grid point, seed and framework, on the same arrays; write its outputs.
+
+    run(EXERCISES["apa-p1-autoencoder"], out="results", frameworks=("lightning", "keras"))
+
+For each point the dataset's LightningDataModule is built once from the point's options and set
+up; the Lightning side trains on it (:func:`lightning_models.training.fit`, the project's one
+training path) and the Keras side on its very arrays (``datamodule.splits``) with Keras' own
+``fit`` and callbacks (:func:`keras_reference.training.fit`). After training both are evaluated
+with the final weights (or the restored best ones, where the exercise keeps a best checkpoint)
+on the training AND the test split, and the reports the exercise asks for are written.
+
+Folders: ``<out>/<exercise id>/runs/<point>/<framework>-seed<seed>/`` hold ``history.csv``,
+``curves.png``, the reports, ``tensorboard/`` (with the HParams entry) and, written last,
+``result.json``; a run whose ``result.json`` exists is skipped (a killed sweep continues where
+it stopped) unless ``force``. All points run in this one process (no start-up per point).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import time
+from typing import Callable, Iterable, Optional, Sequence
+
+import numpy as np
+
+# The Lightning side before Keras (datamodules/_import_guard.py): triton must load before TensorFlow.
+import lightning.pytorch as pl
+import torch
+
+import datamodules
+import lightning_models
+from datamodules.lightning_data import TensorBatches
+from lightning_models.callbacks import KerasEarlyStopping, KerasModelCheckpoint, WeightHistograms
+from lightning_models.threads import choose_threads
+from lightning_models.training import fit as lightning_fit
+from lightning_models.training import keras_trainer, quiet_known_notices
+
+from . import reports
+from .spec import Exercise, Point, network_settings, route, slug
+
+FRAMEWORKS = ("lightning", "keras")
+RESULT_FILE = "result.json"
+#: The weights the train and test metrics were measured with (final, or the restored best).
+FINAL_WEIGHTS = {"lightning": "final_weights.pt", "keras": "final.weights.h5"}
+
+
+@dataclasses.dataclass
+class Options:
+    """The command line's settings (``python -m lightning_models exercise --help``)."""
+
+    out: str = "results"
+    frameworks: Sequence[str] = FRAMEWORKS
+    epochs: Optional[int] = None        #: replaces the document's epochs (a shortened run)
+    seeds: Optional[Sequence[int]] = None
+    data_dir: Optional[str] = None
+    force: bool = False
+    max_rows: Optional[int] = None      #: first rows of each split only (a quick run)
+    max_points: Optional[int] = None    #: first grid points only (a quick run)
+    log: Callable[[str], None] = print
+
+
+def exercise_folder(exercise: Exercise, options: Options) -> str:
+    return os.path.join(options.out, exercise.id)
+
+
+def planned_runs(exercise: Exercise, options: Options) -> list[tuple[Point, str, int]]:
+    """(routed point, framework, seed) for every run of the exercise, in running order."""
+    points = exercise.points()[: options.max_points] if options.max_points else exercise.points()
+    runs = []
+    for raw in points:
+        network = raw.get("network", exercise.networks[0])
+        dataset = exercise.dataset or network_settings(network)["dataset"]
+        point = route(exercise, raw, lightning_models.CATALOG[network], _keras_builder(network),
+                      datamodules.datamodule_class(dataset))
+        if options.epochs is not None:
+            point.epochs = options.epochs
+        for seed in options.seeds if options.seeds is not None else exercise.seeds:
+            for framework in options.frameworks:
+                if framework in exercise.frameworks:
+                    runs.append((point, framework, seed))
+    return runs
+
+
+def _keras_builder(network: str):
+    import keras_reference
+
+    return keras_reference.CATALOG[network]
+
+
+def run(exercise: Exercise, options: Optional[Options] = None) -> list[dict]:
+    """Every run of ``exercise`` not yet finished, then the tables, plots and index; returns
+    the rows of ``results.csv``."""
+    options = options or Options()
+    if not exercise.trains:
+        raise ValueError(f"{exercise.id} trains no network; its output is the {exercise.tool} "
+                         "tool (issue 12), not a results table")
+    folder = exercise_folder(exercise, options)
+    runs = planned_runs(exercise, options)
+    with _quiet_lightning():
+        for index, (point, framework, seed) in enumerate(runs, 1):
+            _run_one(exercise, options, folder, f"[{index}/{len(runs)}]", point, framework, seed)
+    order = [os.path.join("runs", slug(p.label), f"{fw}-seed{s}") for p, fw, s in runs]
+    rows = reports.collect(folder, order)
+    reports.write_exercise_outputs(exercise, rows, folder)
+    return rows
+
+
+@contextlib.contextmanager
+def _quiet_lightning():
+    """Lightning's per-Trainer status lines ("GPU available: False...", "`Trainer.fit` stopped")
+    would repeat at every run of a sweep; the runner prints one line per run instead."""
+    logger = logging.getLogger("lightning.pytorch")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _run_one(exercise: Exercise, options: Options, folder: str, counter: str, point: Point,
+             framework: str, seed: int) -> None:
+    """One run, skipped when its result.json exists (unless ``options.force``)."""
+    run_dir = os.path.join(folder, "runs", slug(point.label), f"{framework}-seed{seed}")
+    name = f"{counter} {slug(point.label)} {framework} seed {seed}"
+    if os.path.isfile(os.path.join(run_dir, RESULT_FILE)) and not options.force:
+        options.log(f"{name}: done before, skipped")
+        return
+    os.makedirs(run_dir, exist_ok=True)
+    datamodule = make_datamodule(exercise, point, seed, options)
+    if framework == "keras":
+        _keras_threads(point, datamodule)
+    train = train_lightning if framework == "lightning" else train_keras
+    result = train(exercise, point, datamodule, seed, run_dir)
+    result.update(exercise=exercise.id, framework=framework, seed=seed, point=slug(point.label),
+                  network=point.network, **{f"hp_{k}": v for k, v in point.label.items()})
+    reports.write_run_outputs(exercise, result, run_dir)
+    _write_json(os.path.join(run_dir, RESULT_FILE), result)  # last: marks the run finished
+    options.log(f"{name}: {reports.headline(result)}")
+
+
+# -- data ---------------------------------------------------------------------------------------
+def make_datamodule(exercise: Exercise, point: Point, seed: int, options: Options):
+    """The point's DataModule, set up: ``datamodule.splits`` are the arrays BOTH frameworks get."""
+    cls = datamodules.datamodule_class(point.dataset)
+    data = dict(point.data)
+    if options.data_dir is not None and "data_dir" in _init_names(cls):
+        data["data_dir"] = options.data_dir
+    data.setdefault("shuffle_seed", seed)
+    datamodule = cls(**data)
+    if options.max_rows:
+        load = datamodule.load_splits
+        datamodule.load_splits = lambda: first_rows(load(), options.max_rows)
+    datamodule.setup("fit")
+    return datamodule
+
+
+def _init_names(cls) -> set:
+    import inspect
+
+    return set(inspect.signature(cls.__init__).parameters)
+
+
+def first_rows(splits, n: int):
+    """``splits`` cut to the first ``n`` rows of each array (a quick run on real data)."""
+    changes = {}
+    for field in dataclasses.fields(splits):
+        value = getattr(splits, field.name)
+        if isinstance(value, np.ndarray) and value.ndim >= 1:
+            changes[field.name] = value[:n]
+    info = dict(splits.info)
+    if isinstance(info.get("clean_inputs"), dict):
+        info["clean_inputs"] = {k: v[:n] for k, v in info["clean_inputs"].items()}
+    return dataclasses.replace(splits, **changes, info=info)
+
+
+_keras_threads_chosen = False
+
+
+def _keras_threads(point: Point, datamodule) -> None:
+    """The project's thread policy on the Keras side: as many TensorFlow threads as torch would
+    take for this network (lightning_models/threads.py); TensorFlow fixes them once per process,
+    so the first Keras run of the process chooses."""
+    global _keras_threads_chosen
+    import keras_reference
+
+    if _keras_threads_chosen:
+        return
+    _keras_threads_chosen = True
+    model = lightning_models.build(point.network, **point.model)
+    batch = datamodule.batch_size or len(datamodule.splits.x_train)
+    threads, _ = choose_threads(model, batch)
+    try:
+        keras_reference.use_threads(threads)
+    except RuntimeError:  # TensorFlow already ran in this process: its threads are fixed
+        pass
+
+
+# -- Lightning ----------------------------------------------------------------------------------
+def train_lightning(exercise: Exercise, point: Point, datamodule, seed: int, run_dir: str) -> dict:
+    pl.seed_everything(seed, verbose=False)
+    model = lightning_models.build(point.network, **point.model)
+    callbacks, logger = [], False
+    if "early_stopping" in point.callbacks:
+        callbacks.append(KerasEarlyStopping(**point.callbacks["early_stopping"]))
+    best_path = None
+    if "checkpoint" in point.callbacks:
+        options = {"save_best_only": True, **point.callbacks["checkpoint"], "save_weights_only": True}
+        callbacks.append(KerasModelCheckpoint(os.path.join(os.path.abspath(run_dir), "best"), **options))
+        best_path = os.path.join(run_dir, "best.ckpt")
+    if "tensorboard" in point.callbacks:
+        from lightning.pytorch.loggers import TensorBoardLogger
+
+        from lightning_models.tensorboard import tensorboard_without_tensorflow
+
+        tensorboard_without_tensorflow()
+        logger = TensorBoardLogger(run_dir, name="tensorboard", version="", default_hp_metric=False)
+        freq = point.callbacks["tensorboard"].get("histogram_freq", 0)
+        if freq:
+            callbacks.append(WeightHistograms(freq))
+    start = time.perf_counter()
+    history = lightning_fit(model, datamodule, point.epochs, callbacks=callbacks, logger=logger,
+                            default_root_dir=run_dir)
+    seconds = time.perf_counter() - start
+    stopper = next((c for c in callbacks if isinstance(c, KerasEarlyStopping)), None)
+    restored = False
+    if best_path is not None and os.path.isfile(best_path):
+        model.load_weights(best_path)  # the documents' model.load_weights(best) after fit
+        restored = True
+    model.eval()
+    splits = datamodule.splits
+    result = {"params": model.count_params(), "epochs_run": len(history.history.get("loss", [])),
+              "stopped_epoch": stopper.stopped_epoch + 1 if stopper is not None and stopper.stopped_epoch else None,
+              "seconds": round(seconds, 3), "restored_best": restored,
+              "history": history.history}
+    batch = datamodule.batch_size or 32
+    for split in ("train", "test"):
+        x, y = getattr(splits, "x_" + split), getattr(splits, "y_" + split)
+        if x is not None:
+            for name, value in evaluate_lightning(model, x, y, batch).items():
+                result[f"{split}_{name}"] = value
+    torch.save(model.state_dict(), os.path.join(run_dir, FINAL_WEIGHTS["lightning"]))
+    if splits.x_test is not None:
+        result["predictions"] = predict_lightning(model, splits.x_test, batch)
+        result["y_test"] = splits.y_test
+    return result
+
+
+def evaluate_lightning(model, x: np.ndarray, y: np.ndarray, batch_size: int) -> dict:
+    """Keras' ``evaluate``: loss (with penalties) and metrics, batch-weighted means."""
+    from datamodules.lightning_data import _as_tensor
+
+    batches = TensorBatches([_as_tensor(x), _as_tensor(y)], batch_size)
+    with quiet_known_notices():
+        trainer = keras_trainer(1)
+        (results,) = trainer.test(model, dataloaders=batches, verbose=False)
+    return {key.removeprefix("test_"): float(value) for key, value in results.items()}
+
+
+def predict_lightning(model, x: np.ndarray, batch_size: int):
+    """Keras' ``predict``: the network's outputs (probabilities for classifiers) as NumPy."""
+    from datamodules.lightning_data import _as_tensor
+
+    outputs = []
+    with torch.no_grad():
+        for (xb,) in TensorBatches([_as_tensor(x)], batch_size):
+            out = model.outputs(model(xb))
+            if isinstance(out, (list, tuple)):
+                return None  # two-output networks: no single prediction to report
+            outputs.append(out.cpu().numpy())
+    return np.concatenate(outputs)
+
+
+# -- Keras --------------------------------------------------------------------------------------
+def train_keras(exercise: Exercise, point: Point, datamodule, seed: int, run_dir: str) -> dict:
+    import keras_reference
+    from keras_reference.training import fit as keras_fit
+    from keras_reference.training import seed_keras
+
+    seed_keras(seed)
+    model = keras_reference.build(point.network, **point.model)
+    splits = datamodule.splits
+    validation = (splits.x_val, splits.y_val) if splits.x_val is not None else None
+    outcome = keras_fit(model, splits.x_train, splits.y_train, point.epochs,
+                        batch_size=datamodule.batch_size, validation_data=validation,
+                        callbacks=point.callbacks, run_dir=run_dir)
+    batch = datamodule.batch_size or 32
+    result = {"params": int(model.count_params()), "epochs_run": outcome["epochs_run"],
+              "stopped_epoch": outcome["stopped_epoch"], "seconds": round(outcome["seconds"], 3),
+              "restored_best": outcome["restored_best"], "history": outcome["history"]}
+    for split in ("train", "test"):
+        x, y = getattr(splits, "x_" + split), getattr(splits, "y_" + split)
+        if x is not None:
+            values = model.evaluate(x, y, batch_size=batch, verbose=0, return_dict=True)
+            for name, value in values.items():
+                result[f"{split}_{name}"] = float(value)
+    model.save_weights(os.path.join(run_dir, FINAL_WEIGHTS["keras"]))
+    if splits.x_test is not None:
+        predictions = model.predict(splits.x_test, batch_size=batch, verbose=0)
+        result["predictions"] = None if isinstance(predictions, (list, tuple, dict)) else np.asarray(predictions)
+        result["y_test"] = splits.y_test
+    return result
+
+
+# -- files --------------------------------------------------------------------------------------
+def _write_json(path: str, result: dict) -> None:
+    plain = {k: v for k, v in result.items() if k not in ("predictions", "y_test", "history")}
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(plain, f, indent=1, default=_plain)
+    os.replace(tmp, path)
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def run_many(exercises: Iterable[Exercise], options: Options) -> None:
+    for exercise in exercises:
+        run(exercise, options)
