@@ -70,3 +70,34 @@ def test_every_command_line_example_runs(command, scratch):
         assert "Results: " in run.stdout
     else:
         assert "Total params" in run.stdout
+
+
+EXERCISE_COMMANDS = [line for block in _blocks(_section("Exercises: what the documents ask students to do, one command each"), "bash")
+                     for line in block.splitlines() if line.strip()]
+
+
+def test_the_exercise_table_is_the_declarations():
+    """The README's exercise table is generated from crosscheck/exercises (one spec per fact)."""
+    from crosscheck.exercises.cli import markdown_table
+
+    assert markdown_table() in README
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", EXERCISE_COMMANDS, ids=[" ".join(c.split()[3:5]) for c in EXERCISE_COMMANDS])
+def test_every_exercise_example_runs(command, scratch):
+    """Each README exercise command, shortened (1 epoch, 200 rows) unless it only lists."""
+    words = shlex.split(command.split("#")[0])
+    assert words[:4] == ["python", "-m", "lightning_models", "exercise"]
+    if "fashion" in command and not fashion_available():
+        pytest.skip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+    quick = [] if "--list" in words else ["--epochs", "1", "--max-rows", "200"]
+    run = subprocess.run([sys.executable, *words[1:], *quick], cwd=scratch, env=_env(),
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    if "--list" in words:
+        assert len([line for line in run.stdout.splitlines()[1:] if line.strip()]) == 42
+    else:
+        out = "my_results" if "--out" in words else "results"
+        (index,) = (scratch / out).glob("*/index.md")
+        assert "results.csv" in index.read_text()

@@ -40,8 +40,8 @@ def data_available(exercise: Exercise, data_dir: Optional[str] = None) -> tuple[
     from .runner import Options, planned_runs
 
     point = planned_runs(exercise, Options(seeds=(0,), max_points=1))[0][0]
-    data = {k: v for k, v in point.data.items() if k != "data_dir"}
-    return _loads(point.dataset, tuple(sorted(data.items(), key=str)), data_dir)
+    data = {k: (tuple(v) if isinstance(v, list) else v) for k, v in point.data.items() if k != "data_dir"}
+    return _loads(point.dataset, tuple(sorted(data.items(), key=str)), data_dir)  # hashable for the cache
 
 
 @functools.lru_cache(maxsize=None)

@@ -20,6 +20,8 @@ def parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("exercise", nargs="*", help="exercise id(s), e.g. apa-p1-autoencoder")
     p.add_argument("--list", action="store_true", help="list every exercise id and exit")
+    p.add_argument("--markdown", action="store_true",
+                   help="with --list: the README's Markdown table (command and outputs per exercise)")
     p.add_argument("--framework", choices=("lightning", "keras", "both"), default="both")
     p.add_argument("--epochs", type=int, help="epochs of every run (default: the document's)")
     p.add_argument("--out", default="results", help="output folder (default: results)")
@@ -43,10 +45,27 @@ def list_table(data_dir: Optional[str] = None) -> str:
     return "\n".join(lines)
 
 
+def markdown_table() -> str:
+    """The README's table: every exercise, its command and what it writes (no data access)."""
+    from .catalog import EXERCISES, command
+    from .spec import REPORTS, TOOLS
+
+    lines = ["| exercise | seed | networks | command | writes |", "|---|---|---|---|---|"]
+    for exercise in EXERCISES.values():
+        writes = ["results table, curves, overlays"] if exercise.trains else []
+        writes += [REPORTS[r] for r in exercise.reports]
+        if exercise.tool:
+            writes.append(f"planned tool: {TOOLS[exercise.tool]}")
+        networks = ", ".join(f"`{n}`" for n in exercise.networks) or "-"
+        lines.append(f"| `{exercise.id}` | {exercise.document} {exercise.lines} | {networks} | "
+                     f"`{command(exercise).removeprefix('python -m lightning_models ')}` | {'; '.join(writes)} |")
+    return "\n".join(lines)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser().parse_args(argv)
     if args.list:
-        print(list_table(args.data_dir))
+        print(markdown_table() if args.markdown else list_table(args.data_dir))
         return
     if not args.exercise:
         raise UsageError("name an exercise id, or --list to see them all")

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import time
+import warnings
 from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
@@ -109,17 +110,29 @@ def run(exercise: Exercise, options: Optional[Options] = None) -> list[dict]:
     return rows
 
 
+#: Notices that would repeat at every run of a sweep, about things done on purpose: Keras
+#: warns about the documents' own ``Dense(..., input_shape=...)`` style, and TensorFlow about
+#: retracing its predict function for every new model of a sweep.
+SWEEP_NOTICES = (".*Do not pass an `input_shape`/`input_dim` argument to a layer.*",)
+
+
 @contextlib.contextmanager
 def _quiet_lightning():
     """Lightning's per-Trainer status lines ("GPU available: False...", "`Trainer.fit` stopped")
-    would repeat at every run of a sweep; the runner prints one line per run instead."""
-    logger = logging.getLogger("lightning.pytorch")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
+    and :data:`SWEEP_NOTICES` are held back while a sweep runs; the runner prints one line per
+    run instead."""
+    loggers = [logging.getLogger("lightning.pytorch"), logging.getLogger("tensorflow")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR if logger.name == "tensorflow" else logging.WARNING)
     try:
-        yield
+        with warnings.catch_warnings():
+            for message in SWEEP_NOTICES:
+                warnings.filterwarnings("ignore", message=message)
+            yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def _run_one(exercise: Exercise, options: Options, folder: str, counter: str, point: Point,

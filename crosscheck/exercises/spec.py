@@ -27,10 +27,11 @@ import os
 from typing import Optional
 
 #: What a training exercise can write beyond the common outputs (results table, histories, curves).
+#: (All on the test split, with the final or the restored best weights.)
 REPORTS = {
-    "classification_report": "scikit-learn classification_report of the test split",
-    "confusion_matrix": "confusion matrix of the test split, as a table and a figure",
-    "binary_metrics": "precision, recall, F1, ROC-AUC and PR-AUC with the ROC and PR curves",
+    "classification_report": "classification report",
+    "confusion_matrix": "confusion matrix (table and figure)",
+    "binary_metrics": "precision, recall, F1, ROC-AUC, PR-AUC and the two curves",
 }
 
 #: The exercises' own tools (issue 12): declared here, built on this runner.
@@ -90,8 +91,8 @@ def grid(*points: dict, **axes) -> tuple:
     """The points of a sweep: the product of ``axes`` (``grid(d1=[4, 8], activation=["relu",
     "linear"])`` gives four points), followed by any explicit ``points``."""
     names = list(axes)
-    product = [dict(zip(names, values)) for values in itertools.product(*(axes[n] for n in names))]
-    return tuple(product) + tuple(dict(p) for p in points) if (product or points) else ({},)
+    product = [dict(zip(names, values)) for values in itertools.product(*(axes[n] for n in names))] if names else []
+    return (tuple(product) + tuple(dict(p) for p in points)) or ({},)
 
 
 def _parameters(*callables) -> set:
@@ -126,6 +127,7 @@ def route(exercise: Exercise, point: dict, lightning_class: type, keras_builder,
     DataModule options, callback settings and epochs; a key nobody takes is a ValueError."""
     point = dict(point)
     network = point.pop("network", exercise.networks[0])
+    own = dict(point)  # the label keeps every setting of the point, epochs included
     settings = network_settings(network)
     epochs = point.pop("epochs", exercise.epochs if exercise.epochs is not None else settings["epochs"])
     declared = settings["callbacks"] if exercise.callbacks is None else exercise.callbacks
@@ -147,7 +149,7 @@ def route(exercise: Exercise, point: dict, lightning_class: type, keras_builder,
         if key in data_names:
             data[key] = value
     label = {"network": network} if len(exercise.networks) > 1 else {}
-    label.update(dict(point))
+    label.update(own)
     return Point(network, exercise.dataset or settings["dataset"], model, data, callbacks, epochs, label)
 
 
