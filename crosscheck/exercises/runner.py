@@ -96,10 +96,12 @@ def run(exercise: Exercise, options: Optional[Options] = None) -> list[dict]:
     """Every run of ``exercise`` not yet finished, then the tables, plots and index; returns
     the rows of ``results.csv``."""
     options = options or Options()
-    if not exercise.trains:
-        raise ValueError(f"{exercise.id} trains no network; its output is the {exercise.tool} "
-                         "tool (issue 12), not a results table")
+    tool = _tool(exercise)
     folder = exercise_folder(exercise, options)
+    if not exercise.trains:
+        os.makedirs(folder, exist_ok=True)
+        tool(exercise, options, [])
+        return []
     runs = planned_runs(exercise, options)
     with _quiet_lightning():
         for index, (point, framework, seed) in enumerate(runs, 1):
@@ -107,7 +109,24 @@ def run(exercise: Exercise, options: Optional[Options] = None) -> list[dict]:
     order = [os.path.join("runs", slug(p.label), f"{fw}-seed{s}") for p, fw, s in runs]
     rows = reports.collect(folder, order)
     reports.write_exercise_outputs(exercise, rows, folder)
+    if tool is not None:
+        tool(exercise, options, rows)
     return rows
+
+
+def _tool(exercise: Exercise) -> Optional[Callable]:
+    """The exercise's tool (:mod:`.tools`), None when it has none; an exercise that trains nothing
+    and whose tool is not built yet is a ValueError naming it."""
+    from .tools import TOOLS
+
+    if exercise.tool is None:
+        return None
+    if exercise.tool in TOOLS:
+        return TOOLS[exercise.tool]
+    if not exercise.trains:
+        raise ValueError(f"{exercise.id} trains no network and its tool ({exercise.tool}) is not "
+                         "built yet")
+    return None
 
 
 #: Notices that would repeat at every run of a sweep, about things done on purpose: Keras
@@ -152,6 +171,7 @@ def _run_one(exercise: Exercise, options: Options, folder: str, counter: str, po
     result.update(exercise=exercise.id, framework=framework, seed=seed, point=slug(point.label),
                   network=point.network, **{f"hp_{k}": v for k, v in point.label.items()})
     reports.write_run_outputs(exercise, result, run_dir)
+    write_hparams(result, point, run_dir)
     _write_json(os.path.join(run_dir, RESULT_FILE), result)  # last: marks the run finished
     options.log(f"{name}: {reports.headline(result)}")
 
@@ -317,6 +337,19 @@ def train_keras(exercise: Exercise, point: Point, datamodule, seed: int, run_dir
         result["predictions"] = None if isinstance(predictions, (list, tuple, dict)) else np.asarray(predictions)
         result["y_test"] = splits.y_test
     return result
+
+
+def write_hparams(result: dict, point: Point, run_dir: str) -> None:
+    """The run's entry in TensorBoard's HParams view (``tensorboard --logdir <out>/<exercise
+    id>`` lists every run of the sweep, both frameworks): the point's settings, network, framework
+    and seed, and the final train/test metrics as ``final/<split>_<metric>``."""
+    from lightning_models.tensorboard import log_hparams
+
+    hparams = {"framework": result["framework"], "seed": result["seed"], "network": point.network,
+               **point.label, "params": result["params"], "epochs_run": result["epochs_run"]}
+    metrics = {f"final/{k}": v for k, v in result.items()
+               if k.startswith(("train_", "test_", "report_")) and isinstance(v, (int, float))}
+    log_hparams(os.path.join(run_dir, "tensorboard"), hparams, metrics)
 
 
 # -- files --------------------------------------------------------------------------------------
