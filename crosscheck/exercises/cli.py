@@ -30,6 +30,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rerun runs that finished before")
     p.add_argument("--max-rows", type=int, help="first N rows of each split only (a quick run)")
     p.add_argument("--max-points", type=int, help="first N grid points only (a quick run)")
+    p.add_argument("--trials", type=int, help="Bayesian search: total finished trials of the study")
+    p.add_argument("--storage", help="Bayesian search: Optuna storage URL shared by several processes "
+                                     "(sqlite:///study.db, postgresql://...)")
     return p
 
 
@@ -70,7 +73,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if not args.exercise:
         raise UsageError("name an exercise id, or --list to see them all")
     for name, value in (("--epochs", args.epochs), ("--max-rows", args.max_rows),
-                        ("--max-points", args.max_points)):
+                        ("--max-points", args.max_points), ("--trials", args.trials)):
         if value is not None and value < 1:
             raise UsageError(f"{name} must be >= 1, got {value}")
     from .catalog import data_available, lookup
@@ -84,10 +87,14 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     frameworks = ("lightning", "keras") if args.framework == "both" else (args.framework,)
     options = Options(out=args.out, frameworks=frameworks, epochs=args.epochs, seeds=args.seeds,
                       data_dir=args.data_dir, force=args.force, max_rows=args.max_rows,
-                      max_points=args.max_points)
+                      max_points=args.max_points, trials=args.trials, storage=args.storage)
     for exercise in exercises:
         ok, why = data_available(exercise, args.data_dir)
         if not ok:
             raise UsageError(f"{exercise.id} needs the {exercise.data_name} data: {why}")
         rows = run(exercise, options)
-        print(f"{exercise.id}: {len(rows)} runs -> {os.path.join(args.out, exercise.id, 'index.md')}")
+        folder = os.path.join(args.out, exercise.id)
+        if exercise.trains:
+            print(f"{exercise.id}: {len(rows)} runs -> {os.path.join(folder, 'index.md')}")
+        else:
+            print(f"{exercise.id}: {exercise.tool} -> {folder}")

@@ -61,6 +61,8 @@ class Options:
     force: bool = False
     max_rows: Optional[int] = None      #: first rows of each split only (a quick run)
     max_points: Optional[int] = None    #: first grid points only (a quick run)
+    trials: Optional[int] = None        #: a search's total of finished trials (tools/search.py)
+    storage: Optional[str] = None       #: Optuna storage URL shared by a search's processes
     log: Callable[[str], None] = print
 
 
@@ -100,7 +102,8 @@ def run(exercise: Exercise, options: Optional[Options] = None) -> list[dict]:
     folder = exercise_folder(exercise, options)
     if not exercise.trains:
         os.makedirs(folder, exist_ok=True)
-        tool(exercise, options, [])
+        with _quiet_lightning():
+            tool(exercise, options, [])
         return []
     runs = planned_runs(exercise, options)
     with _quiet_lightning():
@@ -110,7 +113,8 @@ def run(exercise: Exercise, options: Optional[Options] = None) -> list[dict]:
     rows = reports.collect(folder, order)
     reports.write_exercise_outputs(exercise, rows, folder)
     if tool is not None:
-        tool(exercise, options, rows)
+        with _quiet_lightning():
+            tool(exercise, options, rows)
     return rows
 
 

@@ -5,6 +5,9 @@ from .spec import Exercise, grid
 
 ACTIVATIONS = ["linear", "sigmoid", "relu"]
 
+#: Problem 3 b's logistic regression: C searched log-uniformly (the project's bounds).
+NASDAQ_LOGREG_SPACE = {"C": ("log", 1e-4, 1e4)}
+
 EXERCISES = [
     Exercise(
         id="apa-p1-autoencoder", document="000", lines="L74-127",
@@ -113,6 +116,9 @@ EXERCISES = [
              "labels; CV and test accuracy, confusion matrix, ROC curve, classification report.",
         networks=("apa.nasdaq_logreg",), trains=False, frameworks=("scikit-learn",),
         tool="bayesian_search",
+        search={"config": "apa.nasdaq_mlp", "per": "label", "values": ["price", "volume"],
+                "space": NASDAQ_LOGREG_SPACE, "folds": 5, "trials": 30},
+        note="C log-uniform on [1e-4, 1e4], 5-fold CV, 30 trials (the project's choices).",
     ),
     Exercise(
         id="apa-p6-nasdaq-mlp", document="000", lines="L470-471",
@@ -121,7 +127,13 @@ EXERCISES = [
         grid=grid(label=["price", "volume"]),
         reports=("classification_report", "confusion_matrix", "binary_metrics"),
         tool="bayesian_search",
-        note="Without the search (issue 12) the grid trains the config's MLP on both labels.",
+        search={"per": "label", "values": ["price", "volume"], "folds": 3, "epochs": 30, "trials": 20,
+                "space": {"neurons": ("choice", [16, 32, 64, 128, 256]), "layers": ("int", 1, 3),
+                          "activation": ("choice", ["relu", "tanh", "sigmoid"]),
+                          "learning_rate": ("log", 1e-4, 1e-2), "l2": ("log", 1e-6, 1e-2)},
+                "baseline": NASDAQ_LOGREG_SPACE},
+        note="The grid trains the config's MLP on both labels; the search (3-fold CV, 30 epochs "
+             "per fit, 20 trials) then tunes it beside the logistic baseline.",
     ),
     Exercise(
         id="apa-p7-sentiment-embedding", document="000", lines="L473-515",

@@ -53,5 +53,11 @@ EXERCISES = [
         asks="The tuning protocol; Bayesian or random search; TensorBoard's HParams dashboard.",
         networks=("slides.fashion_mlp",), trains=False,
         tool="bayesian_search",
+        search={"space": {"neurons": ("choice", [64, 128, 256, 512]), "layers": ("int", 1, 2),
+                          "optimizer": ("choice", ["adam", "rmsprop", "sgd"]),
+                          "learning_rate": ("log", 1e-4, 1e-2)},
+                "folds": 1, "epochs": 5, "trials": 10},
+        note="On the slides' Fashion MLP: holdout validation (the last 20% of the training split), "
+             "5 epochs per trial, 10 trials; every trial in TensorBoard's HParams view.",
     ),
 ]

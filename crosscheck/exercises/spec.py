@@ -64,6 +64,7 @@ class Exercise:
     callbacks: Optional[dict] = None  #: None: the config's (early_stopping / checkpoint / tensorboard)
     reports: tuple = ()          #: keys of :data:`REPORTS`
     tool: Optional[str] = None   #: a key of :data:`TOOLS` when the exercise needs more than training
+    search: Optional[dict] = None  #: the bayesian_search tool's space and protocol (tools/search.py)
     trains: bool = True          #: False: the exercise's output is its tool alone
     frameworks: tuple = ("lightning", "keras")  #: the document trains Keras; both are run
     seeds: tuple = (0,)          #: default seeds (``--seeds`` overrides)

@@ -19,3 +19,6 @@ def register(name: str):
         return fn
 
     return decorate
+
+
+from . import search  # noqa: E402,F401  (registers bayesian_search)
