@@ -18,6 +18,8 @@ import sys
 PROJECT_COMMANDS = {
     "summary": ("crosscheck.summary", "Keras and Lightning layer tables and the forward-parity figure"),
     "exercise": ("crosscheck.exercises.cli", "run an exercise of the documents in both frameworks (--list)"),
+    "teach": ("crosscheck.teach", "HTML pages: a network's Keras and Lightning code side by side (<id> or --all)"),
+    "predict-image": ("crosscheck.predict_image", "classify your own image file with a trained MNIST/Fashion network, both frameworks"),
 }
 
 

@@ -11,7 +11,9 @@ DataModule's own ``torch.Generator`` (the global RNG, and so dropout, is left un
 yields contiguous slices, like Keras' array adapter (``batch_size`` default 32, last partial batch
 kept; here ``batch_size=None`` means one full batch, where Keras' ``None`` means 32; any other
 value must be an integer >= 1).
-On a GPU the tensors are moved to the device once, when they fit.
+On a GPU the tensors are moved to the device once, when they fit. On several devices (DDP)
+``batch_size`` is the global batch and each rank takes its share of every batch
+(:class:`TensorBatches`; docs/choices.md, "Several devices").
 
 Two seeds, two names: ``split_seed`` (a dataset option, passed to its loader) fixes which rows
 are training and test rows; ``shuffle_seed`` (shared by every DataModule) fixes the batch order.
@@ -56,27 +58,94 @@ class TensorBatches:
 
     ``shuffle=True`` draws a new permutation each epoch from ``generator``; the permuted copy is
     made once per epoch, so every batch is a contiguous view (no per-sample indexing).
+
+    Several devices (``world_size > 1``, Lightning's DDP; docs/choices.md, "Several devices"):
+    ``batch_size`` stays the GLOBAL batch, Keras' ``batch_size``. Every rank draws the same
+    permutation (the generator's state is the same on every rank) and takes its own disjoint
+    share of each global batch: rows ``[lo, hi)`` of it, the first ``rows % world_size`` ranks
+    one row more (:func:`shard_owner`). So the optimiser steps, their number and the rows each
+    one sees are Keras'. Training batches then come as ``[x, y, weight]``: the loss of a share
+    times ``weight = len(x) * world_size / rows`` has, averaged over the ranks by DDP, the
+    gradient of the global batch's mean loss, also when the shares differ by a row (Keras'
+    distributed ``fit`` likewise divides each replica's summed loss by the global batch size).
+    A rank whose share is empty (a last batch of fewer rows than ranks) gets the whole global
+    batch with ``weight = 0``: it takes part in the gradient all-reduce, adding nothing, and
+    every rank runs the same number of steps. Evaluation shares (``weights=False``) come as
+    ``[x, y]``, empty ones skipped; the module adds every rank's sums (base.py).
     """
 
     def __init__(self, tensors: Sequence[torch.Tensor], batch_size: Optional[int] = 32,
-                 shuffle: bool = False, generator: Optional[torch.Generator] = None):
+                 shuffle: bool = False, generator: Optional[torch.Generator] = None,
+                 rank: int = 0, world_size: int = 1, weights: bool = True):
         check_batch_size(batch_size)
         self.tensors = list(tensors)
         self.n = len(self.tensors[0])
         self.batch_size = max(self.n, 1) if batch_size is None else int(batch_size)
         self.shuffle = shuffle
         self.generator = generator
+        self.rank, self.world_size, self.weights = rank, world_size, weights
+        if world_size > 1:
+            rows = torch.arange(self.n)
+            positions = rows[shard_owner(self.n, self.batch_size, world_size) == rank]
+            batches = math.ceil(self.n / self.batch_size)
+            self.sizes = torch.bincount(positions // self.batch_size, minlength=batches).tolist()
+            self.positions = positions.to(self.tensors[0].device)
+            self._unshuffled: Optional[list] = None
 
     def __len__(self) -> int:
+        if self.world_size > 1 and not self.weights:
+            return sum(1 for size in self.sizes if size)
         return math.ceil(self.n / self.batch_size)
 
     def __iter__(self) -> Iterator:
+        if self.world_size > 1:
+            yield from self._shares()
+            return
         tensors = self.tensors
         if self.shuffle:
             perm = torch.randperm(self.n, generator=self.generator).to(tensors[0].device)
             tensors = [t[perm] for t in tensors]
         for start in range(0, self.n, self.batch_size):
             yield [t[start:start + self.batch_size] for t in tensors]
+
+    def _shares(self) -> Iterator:
+        """This rank's share of each global batch (several devices, see the class docstring)."""
+        device = self.tensors[0].device
+        if self.shuffle:  # the same draw on every rank; this rank's rows gathered in one copy
+            perm = torch.randperm(self.n, generator=self.generator).to(device)
+            mine = [t[perm[self.positions]] for t in self.tensors]
+        else:
+            perm = None
+            if self._unshuffled is None:
+                self._unshuffled = [t[self.positions] for t in self.tensors]
+            mine = self._unshuffled
+        start = 0
+        for index, size in enumerate(self.sizes):
+            if size:
+                batch = [t[start:start + size] for t in mine]
+                start += size
+            elif self.weights:  # an empty share: the global batch, weight 0
+                rows = slice(index * self.batch_size, (index + 1) * self.batch_size)
+                batch = [t[rows] if perm is None else t[perm[rows]] for t in self.tensors]
+            else:
+                continue
+            if self.weights:
+                rows = min(self.batch_size, self.n - index * self.batch_size)
+                batch.append(size * self.world_size / rows)
+            yield batch
+
+
+def shard_owner(n: int, batch_size: int, world_size: int) -> torch.Tensor:
+    """The rank that takes each position of an epoch's permutation of ``n`` rows cut into
+    global batches of ``batch_size``: in a batch of ``rows`` rows, ranks ``0 .. rows % world_size
+    - 1`` take ``rows // world_size + 1`` consecutive rows, the others ``rows // world_size``."""
+    position = torch.arange(n)
+    rows = torch.clamp(n - position // batch_size * batch_size, max=batch_size)
+    offset = position % batch_size
+    share, extra = rows // world_size, rows % world_size
+    cut = extra * (share + 1)
+    return torch.where(offset < cut, offset // (share + 1),
+                       extra + (offset - cut) // share.clamp(min=1))
 
 
 class ArrayDataModule(pl.LightningDataModule):
@@ -87,6 +156,8 @@ class ArrayDataModule(pl.LightningDataModule):
 
     - ``batch_size``: an integer >= 1, Keras' default 32; ``None`` means one full batch (the
       whole split per step; Keras' ``None`` means 32). Checked here, when the DataModule is built.
+      On several devices it is the global batch, split among the ranks (:class:`TensorBatches`):
+      set the document's Keras value whatever the number of devices.
     - ``val_split``: Keras ``validation_split``; takes the last fraction of the training arrays.
       Without it the split's own validation arrays are used, else the test arrays when
       ``validate_on_test`` is true (the documents' ``validation_data=(x_test, y_test)``).
@@ -135,11 +206,19 @@ class ArrayDataModule(pl.LightningDataModule):
     # -- the batch-order generator: seeded once, then only its state travels ----------------
     def shuffle_generator(self) -> torch.Generator:
         """The generator of the batch order, made on first use (normally the first
-        :meth:`setup`) from ``shuffle_seed`` or, when that is ``None``, ``torch.initial_seed()``."""
+        :meth:`setup`) from ``shuffle_seed`` or, when that is ``None``, ``torch.initial_seed()``;
+        on several devices, rank 0's seed, so that every rank draws the same permutations."""
         if self._generator is None:
             seed = torch.initial_seed() if self.shuffle_seed is None else self.shuffle_seed
+            if self._rank()[1] > 1:
+                seed = self.trainer.strategy.broadcast(seed)
             self._generator = torch.Generator().manual_seed(seed)
         return self._generator
+
+    def _rank(self) -> tuple[int, int]:
+        """``(global rank, world size)`` of the trainer's processes; ``(0, 1)`` without one."""
+        trainer = getattr(self, "trainer", None)
+        return (0, 1) if trainer is None else (trainer.global_rank, trainer.world_size)
 
     # -- Lightning hooks -------------------------------------------------------------------
     def setup(self, stage: Optional[str] = None) -> None:
@@ -195,15 +274,18 @@ class ArrayDataModule(pl.LightningDataModule):
         if "shuffle_generator" in state_dict:
             self.shuffle_generator().set_state(state_dict["shuffle_generator"])
 
-    def _batches(self, name: str, shuffle: bool) -> TensorBatches:
+    def _batches(self, name: str, shuffle: bool, shard: bool = True,
+                 weights: bool = False) -> TensorBatches:
+        """The split's batches; on several devices (``shard``) this rank's shares of them."""
         if name not in self._tensors:
             raise DataError(f"{type(self).__name__} has no {name} split; "
                             "set val_split or validate_on_test=True to validate")
+        rank, world_size = self._rank() if shard else (0, 1)
         return TensorBatches(self._on_device(name), self.batch_size, shuffle,
-                             self.shuffle_generator())
+                             self.shuffle_generator(), rank, world_size, weights)
 
     def train_dataloader(self) -> TensorBatches:
-        return self._batches("train", self.shuffle)
+        return self._batches("train", self.shuffle, weights=True)
 
     def val_dataloader(self):
         return self._batches("val", False) if "val" in self._tensors else []
@@ -212,7 +294,8 @@ class ArrayDataModule(pl.LightningDataModule):
         return self._batches("test", False)
 
     def predict_dataloader(self) -> TensorBatches:
-        return self._batches("test", False)
+        # Not sharded: every rank predicts the whole split, in order (rank 0's list is complete).
+        return self._batches("test", False, shard=False)
 
 
 # -- images (datamodules/images.py) ----------------------------------------------------------

@@ -99,7 +99,9 @@ def olivetti_cnn(filters: int = 8, num_classes: int = 40, optimizer: Optional[st
                  learning_rate: Optional[float] = None,
                  optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, "Me quedo con tu cara" c (``filters`` is the document's NEURONS, 1..10;
-    project's default 8). ``metrics=['accuracy']`` is the project's choice."""
+    project's default 8). The document computes the accuracy after training (``predict`` +
+    ``np.argmax``); the project adds ``metrics=['accuracy']`` for that same number (training
+    unchanged)."""
     NEURONS = filters
     model = keras.Sequential()
     model.add(keras.Input(shape=(64, 64, 1)))

@@ -98,7 +98,9 @@ def olivetti_pca_mlp(input_size: int = 10, neurons: int = 50, optimizer: Optiona
                      optimizer_options: Optional[dict] = None) -> keras.Model:
     """Seed 000, "Me quedo con tu cara" b), as written (``INPUT_SIZE`` PCA components,
     ``NEURONS`` hidden units; defaults 10 and 50 are the project's choice). ``SGD()`` and
-    ``CategoricalCrossentropy()`` with no metrics, as the document compiles it."""
+    ``CategoricalCrossentropy()`` as the document compiles it; the document computes the
+    accuracy after training (``predict`` + ``np.argmax``), the project adds
+    ``metrics=['accuracy']`` for that same number (training unchanged)."""
     INPUT_SIZE, NEURONS = input_size, neurons  # noqa: N806
     model = keras.Sequential()
     model.add(keras.Input(shape=(INPUT_SIZE,)))
@@ -107,7 +109,8 @@ def olivetti_pca_mlp(input_size: int = 10, neurons: int = 50, optimizer: Optiona
 
     model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate,
                                             optimizer_options),  # keras.optimizers.SGD()
-                  loss=keras.losses.CategoricalCrossentropy())
+                  loss=keras.losses.CategoricalCrossentropy(),
+                  metrics=["accuracy"])  # project's addition (the document: np.argmax afterwards)
     return model
 
 
@@ -233,11 +236,27 @@ def _iris_network(definition: str, output_activation: str) -> keras.Model:
             Input(shape=[4]),
             Dense(2, activation="tanh", name="Oculto"),
             Dense(3, activation=output_activation, name="salida")])
+    elif definition == "list_activations":  # "Usando una lista", activations apart
+        model = Sequential([
+            Input(shape=[4]),
+            Dense(2, name="Oculto"),
+            Activation("tanh", name="FunH"),
+            Dense(3, name="salida"),
+            Activation(output_activation, name="FunO")])
     elif definition == "functional":      # "Funcional"
         I = Input(shape=(4,), name="Entrada")  # noqa: E741
         L = Dense(units=2, activation="tanh", name="Oculto")(I)
         salida = Dense(units=3, activation=output_activation, name="salida")(L)
         model = Model(inputs=I, outputs=salida)
+    elif definition == "functional_activations":  # "Funcional", activations apart
+        # The slide names the hidden layer 'Oculata' and passes `outputs = salida` for its
+        # `Salida`: 'Oculto' as in every other way (the weight transfer pairs by name), Salida.
+        I = Input(shape=(4,), name="entrada")  # noqa: E741
+        L = Dense(units=2, name="Oculto")(I)
+        L = Activation("tanh", name="FunH")(L)
+        L = Dense(units=3, name="salida")(L)
+        Salida = Activation(output_activation, name="FunO")(L)  # noqa: N806
+        model = Model(inputs=I, outputs=Salida)
     elif definition == "layers":          # "Definiendo capas"
         I = Input(shape=(4,), name="entrada")  # noqa: E741
         oculta = Dense(units=2, activation="tanh", name="Oculto")
@@ -246,7 +265,7 @@ def _iris_network(definition: str, output_activation: str) -> keras.Model:
         model = Model(inputs=I, outputs=red)
     else:
         raise ValueError(f"definition={definition!r}; use one of sequential, activations, list, "
-                         "functional, layers")
+                         "list_activations, functional, functional_activations, layers")
     return model
 
 
@@ -261,8 +280,9 @@ def iris_mlp(output_activation: str = "sigmoid", loss: str = "mse",
     ``SGD(learning_rate=0.1)`` + ``binary_crossentropy``; ``Dense(3, activation='softmax')`` +
     ``SGD(learning_rate=0.1)`` + ``categorical_crossentropy``; always ``metrics=['accuracy']``.
     ``definition`` writes the network as the slides do: ``sequential`` (``model.add``, the
-    training slides), ``activations``, ``list``, ``functional``, ``layers`` (the slides
-    "DEFINICIÓN DE MODELOS"; all have the same 19 parameters).
+    training slides), ``activations``, ``list``, ``list_activations``, ``functional``,
+    ``functional_activations``, ``layers`` (the slides "DEFINICIÓN DE MODELOS", seven ways;
+    all have the same 19 parameters).
     """
     model = _iris_network(definition, output_activation)
     model.compile(optimizer=keras_optimizer(optimizer or "sgd", learning_rate, optimizer_options),

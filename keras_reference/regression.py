@@ -78,6 +78,16 @@ def nllike(y, y_hat):
     return tf.reduce_mean(ms)
 
 
+def mean_mse(y, y_hat):
+    """The metric ``mean_mse`` (project's addition): per sample, the squared error of the
+    predicted mean ``y_hat[:, 0]``, the "error cuadrático" problem 2 c) computes after training.
+    Per-sample values, so Keras' epoch mean weighs every example alike; ``y`` as ``(N,)`` or
+    ``(N, 1)``."""
+    mean = y_hat[:, :1]
+    y = tf.reshape(tf.cast(y, y_hat.dtype), (-1, 1))
+    return tf.reduce_mean(tf.square(mean - y), axis=-1)
+
+
 @register("apa.wages_gaussian_nll")
 def wages_gaussian_nll(neurons: int = 64, input_dim: int = WAGES_FEATURES,
                        optimizer: Optional[str] = None, learning_rate: Optional[float] = None,
@@ -87,7 +97,9 @@ def wages_gaussian_nll(neurons: int = 64, input_dim: int = WAGES_FEATURES,
     Fixed for Keras 3: ``shape=(input_dim,)`` and ``metrics=[nllike]`` (a bare function raises,
     like a bare string; docs/keras-vs-torch.md s.12). The two branches are also returned as sub-models
     ``model.mean = keras.Model(input, output1)`` and ``model.log_variance = keras.Model(input,
-    output2)`` (the document reads them as ``model.predict(X)[:, 0]`` and ``[:, 1]``).
+    output2)`` (the document reads them as ``model.predict(X)[:, 0]`` and ``[:, 1]``). The
+    document computes the MSE of the predicted mean after training; the project adds it as the
+    metric :func:`mean_mse` (training unchanged).
     Layers are named by the document's variables: ``net``, ``output1``, ``output2``, and each
     branch's hidden layer ``output1_hidden1``/``output2_hidden1``.
     """
@@ -108,7 +120,7 @@ def wages_gaussian_nll(neurons: int = 64, input_dim: int = WAGES_FEATURES,
     model.compile(loss=nllike,
                   optimizer=keras_optimizer(optimizer or "adam", learning_rate,
                                             optimizer_options),  # Adam()
-                  metrics=[nllike])
+                  metrics=[nllike, mean_mse])  # mean_mse: project's addition
     model.mean = keras.Model(input, output1)
     model.log_variance = keras.Model(input, output2)
     return model

@@ -25,11 +25,12 @@ if not _os.path.exists("/dev/nvidiactl"):
         _os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = _user_nvml_setting
 
 from .base import History, KerasModule, NonFiniteLossError  # noqa: E402
+from .keras_api import load_model  # noqa: E402
 from .callbacks import KerasEarlyStopping, KerasModelCheckpoint, KerasProgress, WeightHistograms  # noqa: E402
 from .registry import CATALOG, build  # noqa: E402
 
 # Importing the families registers their catalog ids.
 from . import autoencoders, cnn, mlp, regression, regularization, text  # noqa: E402,F401
 
-__all__ = ["CATALOG", "build", "KerasModule", "History", "NonFiniteLossError",
+__all__ = ["CATALOG", "build", "load_model", "KerasModule", "History", "NonFiniteLossError",
            "KerasEarlyStopping", "KerasModelCheckpoint", "KerasProgress", "WeightHistograms"]

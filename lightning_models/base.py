@@ -32,8 +32,14 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.plugins.precision import Precision
+from lightning.pytorch.profilers import PassThroughProfiler
+from lightning.pytorch.strategies import DDPStrategy, SingleDeviceStrategy
+from lightning.pytorch.utilities.model_helpers import is_overridden
 
 from .checkpoints import CLASS_KEY, relocate_callback_states
+from .keras_api import KerasModelAPI
 from .keras_layers import get_activation, keras_param_count, regularized_layers
 from .keras_losses import METRICS, check_loss_name, compute_loss
 from .keras_optim import check_optimizer, make_optimizer
@@ -71,14 +77,30 @@ class _EpochMeans:
         self.count = 0
 
     def update(self, loss: torch.Tensor, per_sample: Sequence[torch.Tensor], batch: int) -> None:
-        values = torch.stack([loss.detach() * batch] + [m.detach().sum() for m in per_sample])
-        self.sums = values if self.sums is None else self.sums + values
+        total = loss.detach() * batch
+        values = torch.stack([total] + [m.detach().sum() for m in per_sample]) if per_sample \
+            else total.reshape(1)
+        if self.sums is None:
+            self.sums = values  # a new tensor, added to in place from now on
+        else:
+            self.sums.add_(values)
         self.count += batch
 
-    def compute(self) -> dict[str, float]:
-        if self.sums is None:
+    def compute(self, trainer: Optional["pl.Trainer"] = None) -> dict[str, float]:
+        """The epoch means. On several devices (``trainer.world_size > 1``) every rank's sums
+        and counts are added first (one all-reduce, made by every rank, even one that saw no
+        batch), so each rank gets the global epoch's means, the values Keras shows."""
+        sums, count = self.sums, self.count
+        if trainer is not None and trainer.world_size > 1:
+            strategy = trainer.strategy
+            local = torch.zeros(len(self.names) + 1, device=strategy.root_device) \
+                if sums is None else sums
+            total = strategy.reduce(torch.cat([local, local.new_tensor([count])]), reduce_op="sum")
+            sums, count = total[:-1], total[-1].item()  # a float32 count is exact below 2**24
+            sums = sums if count else None
+        if sums is None:
             return {}
-        means = (self.sums / self.count).tolist()
+        means = (sums / count).tolist()
         return dict(zip(["loss"] + self.names, means))
 
 
@@ -122,7 +144,7 @@ class KerasCompile:
         return dataclasses.replace(self, **changes)
 
 
-class KerasModule(pl.LightningModule):
+class KerasModule(KerasModelAPI, pl.LightningModule):
     """Base class of every network: Keras' ``compile`` settings and ``fit`` semantics.
 
     A subclass declares ``keras_compile = KerasCompile(...)`` (the document's compile call) and
@@ -228,7 +250,8 @@ class KerasModule(pl.LightningModule):
         return sum(layer.penalty() for layer in self._regularized)
 
     def total_loss(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return self.compute_loss(logits, target) + self.regularization_penalty()
+        loss, penalty = self.compute_loss(logits, target), self.regularization_penalty()
+        return loss if isinstance(penalty, float) and penalty == 0.0 else loss + penalty
 
     def check_input(self, x: torch.Tensor) -> None:
         """A clear error for data of the wrong shape (instead of a matmul size mismatch)."""
@@ -265,9 +288,10 @@ class KerasModule(pl.LightningModule):
         """Keras' ``train_step`` for the next ``steps_per_execution`` batches: forward, loss
         (+ regularisation), backward, optimiser step; the epoch means see pre-update losses."""
         optimizer = self.optimizers()
+        direct = self._direct_steps and hasattr(optimizer, "_on_after_step")
         max_steps = self.trainer.max_steps
         for _ in range(self.steps_per_execution):
-            if 0 <= max_steps <= self.trainer.global_step:  # Trainer(max_steps=...) counts batches
+            if max_steps >= 0 and self.trainer.global_step >= max_steps:  # counts batches
                 break
             try:
                 batch, _, _ = next(dataloader_iter)
@@ -275,13 +299,24 @@ class KerasModule(pl.LightningModule):
                 break
             if batch[0].device != self.device:  # this step flavour leaves the transfer to us
                 batch = self.trainer.strategy.batch_to_device(batch)
-            x, y = batch
+            x, y = batch[0], batch[1]
             logits = self(x)  # checks the input's shape (__call__)
             loss = self.total_loss(logits, y)
             optimizer.zero_grad()
-            self.manual_backward(loss)
+            if direct:  # the same backward and step, without Lightning's hook calls
+                loss.backward()
+                optimizer._on_before_step()  # Lightning's count of optimiser steps (global_step)
+                optimizer.optimizer.step()
+                optimizer._on_after_step()
+                self._train_means.update(loss, self._metric_values(logits, y), len(x))
+                continue
+            if len(batch) == 2:
+                self.manual_backward(loss)
+            else:  # several devices: this rank's share of a global batch and its weight, which
+                self.manual_backward(loss * batch[2])  # makes DDP's mean gradient the batch's
             optimizer.step()
-            self._train_means.update(loss, self._metric_values(logits, y), len(x))
+            if len(batch) == 2 or batch[2]:  # a share of weight 0 holds other ranks' rows
+                self._train_means.update(loss, self._metric_values(logits, y), len(x))
 
     def validation_step(self, batch, batch_idx):
         if self.trainer.sanity_checking:
@@ -299,9 +334,11 @@ class KerasModule(pl.LightningModule):
 
     # -- fit start: a new History per fit (as Keras' fit returns one), resumes keep theirs ------
     def on_fit_start(self) -> None:
-        if self.trainer.world_size > 1:
-            raise RuntimeError("the in-memory batches (datamodules.TensorBatches) feed one device: "
-                               "train with devices=1")
+        # Several devices: DDP only (docs/choices.md, "Several devices"); the batches are
+        # sharded by the DataModule, the epoch means added across ranks (_EpochMeans.compute).
+        if self.trainer.world_size > 1 and not isinstance(self.trainer.strategy, DDPStrategy):
+            raise ValueError(f"several devices train with --trainer.strategy ddp, not "
+                             f"{type(self.trainer.strategy).__name__}")
         if self.trainer.ckpt_path is None:
             self.history = History()
 
@@ -323,6 +360,27 @@ class KerasModule(pl.LightningModule):
     # -- epoch ends: Keras' logs and History -------------------------------------------------
     def on_train_epoch_start(self) -> None:
         self._train_means.reset()
+        self._direct_steps = self._steps_directly()
+
+    #: The hooks Lightning calls around a backward pass and an optimiser step.
+    _STEP_HOOKS = ("on_before_backward", "on_after_backward", "on_before_optimizer_step")
+    _direct_steps = False  # set each epoch by _steps_directly
+
+    def _steps_directly(self) -> bool:
+        """Whether :meth:`training_step` may call ``loss.backward()`` and the optimiser's ``step``
+        itself instead of through Lightning (README, "Speed"): one device, 32-bit precision, no
+        profiler, and no hook of the network or of a callback that Lightning would call around
+        them. The arithmetic is the same; Lightning's hook calls cost as much as a small
+        network's step."""
+        trainer = self.trainer
+        if type(trainer.strategy) is not SingleDeviceStrategy \
+                or type(trainer.precision_plugin) is not Precision \
+                or not isinstance(trainer.profiler, PassThroughProfiler):
+            return False
+        if any(is_overridden(hook, self, pl.LightningModule) for hook in self._STEP_HOOKS + ("backward",)):
+            return False
+        return not any(is_overridden(hook, callback, Callback)
+                       for callback in trainer.callbacks for hook in self._STEP_HOOKS)
 
     def on_validation_epoch_start(self) -> None:
         self._val_means.reset()
@@ -338,13 +396,13 @@ class KerasModule(pl.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         if not self.trainer.sanity_checking:
-            self._val_logs = self._log_means(self._val_means.compute(), "val_")
+            self._val_logs = self._log_means(self._val_means.compute(self.trainer), "val_")
 
     def on_test_epoch_end(self) -> None:
-        self._log_means(self._val_means.compute(), "test_")
+        self._log_means(self._val_means.compute(self.trainer), "test_")
 
     def on_train_epoch_end(self) -> None:
-        logs = self._log_means(self._train_means.compute(), "")
+        logs = self._log_means(self._train_means.compute(self.trainer), "")
         if "loss" in logs and not math.isfinite(logs["loss"]):
             raise NonFiniteLossError(
                 f"loss became {logs['loss']} in epoch {self.current_epoch + 1}: lower the "

@@ -4,7 +4,10 @@ Both run at the end of each epoch after validation, as Keras' ``on_epoch_end`` (
 
 - :class:`KerasEarlyStopping`: Keras defaults (``patience=0``, ``mode='auto'``), NaN counts as
   "no improvement" and a missing monitor only warns, as in Keras; ``restore_best_weights``
-  restores the best epoch's weights when training ends, even if it never stopped early.
+  restores the best epoch's weights when training ends, even if it never stopped early;
+  ``verbose`` prints Keras' two lines ("Epoch N: early stopping", "Restoring model weights
+  from the end of the best epoch: M."). :func:`early_stopping_summary` says the same for the
+  end of a CLI run, whatever ``verbose``.
 - :class:`KerasModelCheckpoint`: ``save_best_only`` / ``save_weights_only`` as Keras'.
 - :class:`WeightHistograms`: Keras' ``TensorBoard(histogram_freq=1)`` weight histograms
   (seed 003), written through the run's TensorBoardLogger.
@@ -20,6 +23,7 @@ from typing import Optional
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.utilities import rank_zero_warn
 
 _MAXIMISED = ("acc", "auc", "precision", "recall")
 
@@ -37,7 +41,14 @@ def keras_mode(monitor: str, mode: str = "auto") -> str:
 
 class KerasEarlyStopping(EarlyStopping):
     """``keras.callbacks.EarlyStopping(monitor, min_delta, patience, verbose, mode,
-    restore_best_weights)`` on Lightning's EarlyStopping."""
+    restore_best_weights)`` on Lightning's EarlyStopping.
+
+    After ``fit``, as in Keras: ``stopped_epoch`` is the 0-based epoch it stopped in (0 when it
+    never stopped), ``best_epoch`` the 0-based epoch of the best monitored value, and
+    ``restored_epoch`` the epoch whose weights ``restore_best_weights`` put back (else None).
+    ``verbose`` prints Keras' ``verbose=1`` lines when training ends, not Lightning's messages
+    of every epoch.
+    """
 
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
                  verbose: bool = False, mode: str = "auto", restore_best_weights: bool = False):
@@ -45,11 +56,13 @@ class KerasEarlyStopping(EarlyStopping):
             raise ValueError(f"patience must be an integer >= 0 (epochs without improvement "
                              f"before stopping), got {patience!r}")
         super().__init__(monitor=monitor, min_delta=abs(min_delta), patience=patience,
-                         verbose=verbose, mode=keras_mode(monitor, mode), strict=False,
+                         verbose=False, mode=keras_mode(monitor, mode), strict=False,
                          check_finite=False, check_on_train_epoch_end=True)
+        self.keras_verbose = bool(verbose)  # Keras' messages (Lightning's own stay off)
         self.restore_best_weights = restore_best_weights
         self.best_weights: Optional[dict] = None
         self.best_epoch: Optional[int] = None
+        self.restored_epoch: Optional[int] = None
         self._seen_first = False
         self._improved = False
 
@@ -57,6 +70,16 @@ class KerasEarlyStopping(EarlyStopping):
         if trainer.current_epoch == 0:  # a fresh fit (not a resumed one) starts afresh, as Keras'
             self._seen_first, self.best_weights, self.best_epoch = False, None, None
             self.wait_count, self.stopped_epoch = 0, 0
+        self.restored_epoch = None
+
+    def _validate_condition_metric(self, logs) -> bool:
+        # Keras warns about a missing monitor whatever its verbose (Lightning only when verbose).
+        if logs.get(self.monitor) is None:
+            rank_zero_warn(f"Early stopping conditioned on metric `{self.monitor}` which is not "
+                           f"available. Available metrics are: {','.join(logs)}",
+                           category=RuntimeWarning)
+            return False
+        return True
 
     def _evaluate_stopping_criteria(self, current):
         # Keras' best starts as None: the FIRST value is always the best so far, even NaN (after
@@ -92,6 +115,37 @@ class KerasEarlyStopping(EarlyStopping):
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.restore_best_weights and self.best_weights is not None:
             pl_module.load_state_dict(self.best_weights)
+            self.restored_epoch = self.best_epoch
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # Keras prints these in its on_train_end, after the last epoch's progress line; here
+        # on_fit_end comes after every callback's on_train_end (KerasProgress' last line).
+        if self.keras_verbose and trainer.is_global_zero:
+            if self.stopped_epoch > 0:
+                print(f"Epoch {self.stopped_epoch + 1}: early stopping", flush=True)
+            if self.restored_epoch is not None:
+                print("Restoring model weights from the end of the best epoch: "
+                      f"{self.restored_epoch + 1}.", flush=True)
+
+
+def early_stopping_summary(callback: KerasEarlyStopping, epochs_run: int) -> str:
+    """One line for the end of a run: where ``callback`` stopped (Keras' ``stopped_epoch + 1``)
+    or that it never did, its best epoch, and the epoch ``restore_best_weights`` restored; epochs
+    count from 1, as Keras prints them."""
+    if callback.stopped_epoch > 0:
+        waited = callback.wait_count
+        line = (f"EarlyStopping: stopped at epoch {callback.stopped_epoch + 1} (no improvement of "
+                f"{callback.monitor} in the last {waited} epoch{'s' if waited != 1 else ''})")
+    else:
+        line = f"EarlyStopping: did not stop ({epochs_run} epochs run)"
+    if callback.best_epoch is not None:
+        best = callback.best_score
+        line += f"; best {callback.monitor} {float(best):.4f} at epoch {callback.best_epoch + 1}"
+    if callback.restored_epoch is not None:
+        line += f"; restored the weights of epoch {callback.restored_epoch + 1}"
+    elif callback.restore_best_weights:
+        line += "; no weights to restore (the monitor was never logged)"
+    return line
 
 
 class KerasModelCheckpoint(ModelCheckpoint):
@@ -165,6 +219,8 @@ class KerasProgress(Callback):
 
     def on_keras_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, epoch: int,
                            logs: dict) -> None:
+        if not trainer.is_global_zero:  # several devices: rank 0 prints the lines
+            return
         values = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
         line = f"Epoch {epoch + 1}/{trainer.max_epochs} - {time.perf_counter() - self._started:.1f}s - {values}"
         self._last_line = (epoch, line)

@@ -18,7 +18,19 @@ specific to its network and exercise):
   run that has a ``checkpoints/last.ckpt`` and keeps writing into that run's folder;
 - the optimiser is the network's Keras optimiser (``--model.init_args.optimizer``,
   ``learning_rate``, ``optimizer_options``): LightningCLI's own ``--optimizer`` and
-  ``--lr_scheduler`` are not offered, since they would silently replace it.
+  ``--lr_scheduler`` are not offered, since they would silently replace it;
+- the end of ``fit`` prints where each :class:`~.callbacks.KerasEarlyStopping` stopped (and the
+  epoch ``restore_best_weights`` restored) and writes the network's hyperparameters with the
+  last epoch's metrics (``final/loss``, ``final/val_accuracy``...) into TensorBoard's HParams
+  view (:func:`~.tensorboard.log_hparams`).
+
+Evaluation (issue 10, item 5): ``validate``, ``test`` and ``predict`` take ``--split
+train|val|test`` (defaults: ``val``, ``test``, ``test``), the split of the configured data they
+run on. ``validate``/``test`` print the metrics under Keras' ``evaluate`` names (``loss``,
+``accuracy``...), the weights being those of ``--ckpt_path`` (``last``: the newest run's);
+``--verbose true`` adds Lightning's table. ``predict`` writes one row per example
+(:func:`prediction_columns`) to ``--output`` (``.csv`` or ``.npz``; default
+``predictions_<split>_<checkpoint>.csv`` in the checkpoint's run folder) and prints where.
 
 Errors (README, "Errors and recovery"): values are checked when the objects are built, before
 anything is printed or written; a user's mistake ends the command with ``error: <one line>``
@@ -44,18 +56,22 @@ import sys
 import time
 import traceback
 from argparse import ArgumentError, RawDescriptionHelpFormatter
-from typing import Iterator, Optional, Sequence
+from typing import Iterator, Literal, Optional, Sequence
 
+import numpy as np
+import torch
 from jsonargparse import DefaultHelpFormatter, Namespace
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
 from .base import KerasModule
-from .callbacks import KerasProgress
+from .callbacks import KerasEarlyStopping, KerasProgress, early_stopping_summary
 from .checkpoints import check_resume_config
 from .hyperparameters import UsageError, check_hyperparameters, init_arguments
-from .tensorboard import tensorboard_without_tensorflow
+from .keras_losses import ALIASES
+from .tensorboard import log_hparams, tensorboard_without_tensorflow
 from .threads import ENV_VAR as THREADS_ENV_VAR
 from .training import TRAINER_DEFAULTS, quiet_known_notices
 
@@ -271,6 +287,24 @@ class KerasCLI(LightningCLI):
                             help="torch intra-op threads (default: chosen from the work per step, "
                                  f"lightning_models/threads.py; also ${THREADS_ENV_VAR})")
 
+    def _prepare_subcommand_parser(self, klass: type, subcommand: str, **kwargs):
+        """LightningCLI's, plus ``--split`` for the evaluation subcommands, ``--output`` for
+        ``predict``, and ``verbose: false`` for ``validate``/``test`` (their Keras-named line
+        replaces Lightning's table, whose ``test_`` names would also head a train split)."""
+        parser = super()._prepare_subcommand_parser(klass, subcommand, **kwargs)
+        if subcommand in DEFAULT_SPLIT:
+            parser.add_argument("--split", type=Optional[Literal["train", "val", "test"]],
+                                default=None, help=f"the data split to {subcommand} on "
+                                f"(default: {DEFAULT_SPLIT[subcommand]})")
+        if subcommand in ("validate", "test"):
+            parser.set_defaults(verbose=False)
+        if subcommand == "predict":
+            parser.add_argument("--output", type=Optional[str], default=None,
+                                help="where to write the predictions, a .csv or .npz file "
+                                     "(default: predictions_<split>_<checkpoint>.csv in the "
+                                     "checkpoint's run folder)")
+        return parser
+
     def _parse_ckpt_path(self) -> None:
         """LightningCLI's own step would replace the configured model by the checkpoint's
         hyperparameters (silently; and it fails on checkpoints written through the Python API).
@@ -289,6 +323,9 @@ class KerasCLI(LightningCLI):
         init_args = config.model.get("init_args")
         check_hyperparameters(_class_of(config.model.class_path),
                               init_args.as_dict() if init_args is not None else {})
+        output = config.get("output")
+        if output is not None and os.path.splitext(output)[1].lower() not in (".csv", ".npz"):
+            raise UsageError(f"--output must name a .csv or .npz file, got {output!r}")
 
     def _set_seed(self) -> None:
         """LightningCLI's, with its "Seed set to N" line held back until the objects are built:
@@ -383,15 +420,217 @@ class KerasCLI(LightningCLI):
 
     def _results_line(self) -> None:
         trainer = self.trainer
+        log_dir = trainer.log_dir  # on every rank: a broadcast on several devices
         if trainer.is_global_zero:
             if trainer.logger is None:
                 print(f"Results: {trainer.default_root_dir} (checkpoints/)", flush=True)
                 return
-            print(f"Results: {trainer.log_dir} (checkpoints/, config.yaml, TensorBoard logs: "
+            print(f"Results: {log_dir} (checkpoints/, config.yaml, TensorBoard logs: "
                   f"tensorboard --logdir {trainer.default_root_dir})", flush=True)
 
     def after_fit(self) -> None:
+        trainer = self.trainer
+        if trainer.is_global_zero:
+            for callback in trainer.callbacks:
+                if isinstance(callback, KerasEarlyStopping):
+                    print(early_stopping_summary(callback, trainer.current_epoch), flush=True)
+            self._log_hparams()
         self._results_line()
+
+    def _log_hparams(self) -> None:
+        """The network's hyperparameters (with the batch size, epochs and seed) and the last
+        epoch's metrics as ``final/<Keras name>``, plus ``final/epochs`` (epochs run), into the
+        run's HParams view; a run without a TensorBoardLogger or without an epoch writes none."""
+        trainer, model = self.trainer, self.model
+        logger = trainer.logger
+        history = getattr(model, "history", None)
+        if not isinstance(logger, TensorBoardLogger) or history is None or not history.epoch:
+            return
+        hparams = {"network": getattr(model, "catalog_id", type(model).__name__),
+                   **{k: v for k, v in model.hparams.items() if not k.startswith("_")},
+                   # the optimiser and learning rate in effect (None in hparams: Keras' default)
+                   "optimizer": model.optimizer_name,
+                   "learning_rate": trainer.optimizers[0].param_groups[0]["lr"]
+                   if trainer.optimizers else model.learning_rate,
+                   "batch_size": getattr(self.datamodule, "batch_size", None),
+                   "max_epochs": trainer.max_epochs,
+                   "seed_everything": self._get(self.config, "seed_everything")}
+        metrics = {f"final/{name}": values[-1] for name, values in history.history.items()}
+        metrics["final/epochs"] = len(history.epoch)
+        log_hparams(logger.log_dir, hparams, metrics, step=trainer.global_step)
+
+    # -- evaluation: any split, Keras' names, predictions to a file (issue 10, item 5) --------
+    def _split(self, subcommand: str) -> str:
+        return self._get(self.config, "split") or DEFAULT_SPLIT[subcommand]
+
+    def validate(self, model, datamodule=None, **kwargs) -> None:
+        self._evaluate("validate", model, datamodule, **kwargs)
+
+    def test(self, model, datamodule=None, **kwargs) -> None:
+        self._evaluate("test", model, datamodule, **kwargs)
+
+    def _evaluate(self, subcommand: str, model, datamodule, **kwargs) -> None:
+        """``trainer.validate``/``trainer.test`` on the chosen split; prints Keras' names."""
+        split = self._split(subcommand)
+        serve_split(datamodule, "val_dataloader" if subcommand == "validate" else "test_dataloader",
+                    split)
+        (results,) = getattr(self.trainer, subcommand)(model, datamodule=datamodule, **kwargs)
+        if self.trainer.is_global_zero:
+            prefix = "val_" if subcommand == "validate" else "test_"
+            values = " - ".join(f"{name.removeprefix(prefix)}: {value:.4f}"
+                                for name, value in results.items())
+            print(f"{split} split ({_split_size(datamodule, split)} examples), "
+                  f"{_weights(kwargs.get('ckpt_path'))}: {values}", flush=True)
+
+    def predict(self, model, datamodule=None, **kwargs) -> None:
+        """``trainer.predict`` on the chosen split; the outputs, predicted labels and true labels
+        (:func:`prediction_columns`) written to ``--output``."""
+        split = self._split("predict")
+        if self.trainer.world_size > 1:
+            raise UsageError("predict writes its file from one device: use --trainer.devices 1")
+        serve_split(datamodule, "predict_dataloader", split)
+        kwargs["return_predictions"] = True
+        batches = self.trainer.predict(model, datamodule=datamodule, **kwargs)
+        outputs = torch_cat_numpy(batches)
+        splits = getattr(datamodule, "splits", None)
+        labels = getattr(datamodule, "targets", "labels") == "labels"
+        targets = getattr(splits, "y_" + split, None) if splits is not None and labels else None
+        columns = prediction_columns(outputs, targets, is_classifier(model) and labels,
+                                     getattr(model, "output_names", None))
+        ckpt_path = kwargs.get("ckpt_path")
+        path = self._get(self.config, "output") or os.path.join(
+            _run_folder_of(ckpt_path) or self.trainer.log_dir or self.trainer.default_root_dir,
+            f"predictions_{split}_{_checkpoint_name(ckpt_path)}.csv")
+        write_predictions(path, columns)
+        print(f"Predictions of the {len(outputs)} {split} examples, {_weights(ckpt_path)}: "
+              f"{path} (columns: {', '.join(_column_names(columns))})", flush=True)
+
+
+#: The split each evaluation subcommand runs on unless ``--split`` names another.
+DEFAULT_SPLIT = {"validate": "val", "test": "test", "predict": "test"}
+
+
+def serve_split(datamodule, hook: str, split: str) -> None:
+    """Make the DataModule's ``hook`` (``test_dataloader``...) serve ``split``, unshuffled:
+    how ``--split`` reaches Lightning's evaluation loops, the DataModule staying attached."""
+    def dataloader():
+        return datamodule._batches(split, False)
+
+    setattr(datamodule, hook, dataloader)
+
+
+def _split_size(datamodule, split: str) -> str:
+    x = getattr(getattr(datamodule, "splits", None), "x_" + split, None)
+    return "?" if x is None else str(len(x))
+
+
+def _weights(ckpt_path) -> str:
+    return f"weights of {ckpt_path}" if ckpt_path else "initial weights (no --ckpt_path)"
+
+
+def _checkpoint_name(ckpt_path) -> str:
+    if not ckpt_path:
+        return "initial"
+    return os.path.basename(os.fspath(ckpt_path)).removesuffix(".ckpt")
+
+
+def _run_folder_of(ckpt_path) -> Optional[str]:
+    """The run folder of a checkpoint: the folder above its ``checkpoints/``, else its own."""
+    if not ckpt_path:
+        return None
+    folder = os.path.dirname(os.path.abspath(ckpt_path))
+    return os.path.dirname(folder) if os.path.basename(folder) == "checkpoints" else folder
+
+
+def torch_cat_numpy(batches) -> np.ndarray:
+    """The batches ``trainer.predict`` returns, as one float NumPy array on the CPU."""
+    return torch.cat([b.detach().float().cpu() for b in batches]).numpy()
+
+
+def is_classifier(model) -> bool:
+    """A network whose outputs are class probabilities: a cross-entropy loss or Keras'
+    ``'accuracy'`` metric (iris' MSE on sigmoid units counts, by its metric)."""
+    loss = ALIASES.get(model.loss_name, model.loss_name)
+    return "crossentropy" in loss or any(m in ("accuracy", "acc") for m in model.metric_names)
+
+
+def prediction_columns(outputs, targets=None, classifier: bool = False,
+                       output_names: Optional[Sequence[str]] = None) -> dict:
+    """What ``predict`` writes, one row per example, as ``{column: array}``: ``index`` (the row
+    in its split), then
+
+    - a classifier: ``prob_<k>`` per output unit, ``predicted`` (argmax; with one sigmoid unit
+      ``prob_1 > 0.5``, Keras' rule for ``'accuracy'``) and ``label`` (the true class: the
+      label, or the argmax of a one-hot row), when ``targets`` are known;
+    - any other network: ``output`` (one unit) or ``output_<k>`` (or the network's
+      ``output_names``, e.g. the Gaussian network's ``mean``, ``log_variance``) and ``target``
+      or ``target_<k>`` when ``targets`` are known (not for autoencoders: their target is the
+      input)."""
+    outputs = np.asarray(outputs).reshape(len(outputs), -1)
+    units = outputs.shape[1]
+    columns = {"index": np.arange(len(outputs))}
+    if targets is not None:
+        targets = np.asarray(targets).reshape(len(targets), -1)
+    if classifier:
+        if units == 1:
+            columns["prob_1"] = outputs[:, 0]
+            columns["predicted"] = (outputs[:, 0] > 0.5).astype(np.int64)
+        else:
+            columns.update((f"prob_{k}", outputs[:, k]) for k in range(units))
+            columns["predicted"] = outputs.argmax(1)
+        if targets is not None:
+            columns["label"] = (targets.argmax(1) if targets.shape[1] > 1 else targets[:, 0]).astype(np.int64)
+        return columns
+    names = list(output_names) if output_names and len(output_names) == units else \
+        (["output"] if units == 1 else [f"output_{k}" for k in range(units)])
+    columns.update(zip(names, outputs.T))
+    if targets is not None:
+        width = targets.shape[1]
+        columns.update(zip(["target"] if width == 1 else [f"target_{k}" for k in range(width)],
+                           targets.T))
+    return columns
+
+
+def _column_names(columns: dict) -> list[str]:
+    """The column names, runs of ``prob_0 .. prob_39`` shortened to ``prob_0..prob_39``."""
+    names, out = list(columns), []
+    i = 0
+    while i < len(names):
+        stem = names[i].rpartition("_")[0]
+        j = i
+        while j + 1 < len(names) and names[j + 1].rpartition("_")[0] == stem and stem:
+            j += 1
+        out.append(names[i] if j - i < 2 else f"{names[i]}..{names[j]}")
+        i = j + 1
+    return out
+
+
+def write_predictions(path: str, columns: dict) -> None:
+    """``columns`` as a CSV with a header (integers as integers), or, for a ``.npz`` path, as
+    NumPy arrays: ``probabilities``/``outputs`` (N, units), ``predicted``, ``labels``/``targets``."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if path.lower().endswith(".npz"):
+        def stack(prefix):
+            keys = [k for k in columns if k == prefix or k.startswith(prefix + "_")]
+            return np.stack([columns[k] for k in keys], axis=1) if keys else None
+
+        arrays = {"index": columns["index"]}
+        if "predicted" in columns:
+            arrays.update(probabilities=stack("prob"), predicted=columns["predicted"])
+            if "label" in columns:
+                arrays["labels"] = columns["label"]
+        else:
+            output_keys = [k for k in columns if k != "index" and not k.startswith("target")]
+            arrays["outputs"] = np.stack([columns[k] for k in output_keys], axis=1)
+            arrays["output_names"] = np.array(output_keys)
+            if stack("target") is not None:
+                arrays["targets"] = stack("target")
+        np.savez(path, **arrays)
+        return
+    table = np.column_stack([np.asarray(v, dtype=np.float64) for v in columns.values()])
+    formats = ["%d" if np.issubdtype(np.asarray(v).dtype, np.integer) else "%.8g"
+               for v in columns.values()]
+    np.savetxt(path, table, fmt=formats, delimiter=",", header=",".join(columns), comments="")
 
 
 def _timestamp() -> str:

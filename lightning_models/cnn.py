@@ -145,8 +145,9 @@ class OlivettiCNN(KerasModule):
     strides 1, relu) -> Flatten -> Dense(40, softmax)`` (the document names ``filters`` NEURONS).
 
     Compiled with ``keras.optimizers.SGD()`` and categorical cross-entropy on one-hot labels;
-    batch 16, 200 epochs; ``filters`` 1..10 (project's default 8). ``metrics=['accuracy']`` is
-    the project's choice (the document computes the accuracy with ``np.argmax`` of ``predict``).
+    batch 16, 200 epochs; ``filters`` 1..10 (project's default 8). The document computes the
+    accuracy after training, with ``np.argmax`` of ``predict``; the project adds
+    ``metrics=['accuracy']`` to report that same number (a metric changes no training step).
     Part d explains the parameter counts: ``filters * (3*3*1 + 1)`` for the convolution,
     ``(62*62*filters + 1) * 40`` for the Dense layer.
     """

@@ -2,7 +2,8 @@
 
 Each class is the stock torch layer with Keras' defaults: initialisers, BatchNorm momentum/epsilon
 and biased moving variance, regularisers attached to the layer, and channels-last flattening.
-Weights keep torch's layouts; :mod:`crosscheck.transfer` converts Keras weights into them.
+Weights keep torch's layouts; every weight layer also reads and writes them in Keras' layout
+(:class:`KerasWeights`: ``layer.get_weights()`` / ``layer.set_weights()``, as Keras' layers).
 
 Layout choice of this project: CNNs take channels-last images ``(N, H, W, C)`` like Keras, so
 both frameworks read the very same arrays; :class:`ChannelsFirst` permutes them for
@@ -12,14 +13,16 @@ after a Flatten transfers as a plain transpose.
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Union
+import math
+from typing import Callable, Optional, Sequence, Union
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 # --------------------------------------------------------------------------------------------
-# Activations by Keras name
+# Activations by Keras name (keras.activations; seed 001's table of activation functions)
 # --------------------------------------------------------------------------------------------
 def linear(x: torch.Tensor) -> torch.Tensor:
     return x
@@ -29,17 +32,39 @@ def softmax(x: torch.Tensor) -> torch.Tensor:
     return torch.softmax(x, dim=-1)
 
 
+def leaky_relu(x: torch.Tensor) -> torch.Tensor:
+    """Keras' ``'leaky_relu'``: ``negative_slope=0.2`` (seed 001's table draws ``max(0.1x, x)``)."""
+    return F.leaky_relu(x, negative_slope=0.2)
+
+
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "linear": linear, "relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
     "softmax": softmax,
+    # the rest of seed 001's table, with Keras' definitions and defaults
+    "softplus": F.softplus,      # ln(1 + e^x)
+    "softsign": F.softsign,      # x / (1 + |x|)
+    "elu": F.elu,                # alpha = 1.0
+    "log_sigmoid": F.logsigmoid,  # ln(1 / (1 + e^-x))
+    "silu": F.silu,              # x * sigmoid(x)
+    "swish": F.silu,             # Keras' other name of silu
+    "leaky_relu": leaky_relu,
+    "mish": F.mish,              # x * tanh(softplus(x))
 }
+
+#: Seed 001's table also draws these two, which Keras has no activation for.
+NOT_KERAS_ACTIVATIONS = {"step": "the step function", "sinc": "sinc(x) = sin(x)/x"}
 
 
 def get_activation(name: Optional[str]) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The function of a Keras activation name (``None`` is ``'linear'``, as in Keras)."""
     name = name or "linear"
     try:
         return ACTIVATIONS[name]
     except KeyError:
+        if name in NOT_KERAS_ACTIVATIONS:
+            raise ValueError(f"{NOT_KERAS_ACTIVATIONS[name]} is not a Keras activation (seed "
+                             f"001's table draws it, keras.activations has no {name!r}); use one "
+                             f"of {sorted(ACTIVATIONS)}") from None
         raise ValueError(f"unknown activation {name!r}; use one of {sorted(ACTIVATIONS)}") from None
 
 
@@ -112,14 +137,74 @@ class Regularized:
 
 
 # --------------------------------------------------------------------------------------------
+# Keras' weight layout (issue 12): layer.get_weights() / layer.set_weights()
+# --------------------------------------------------------------------------------------------
+class KerasWeights:
+    """Mixin: Keras' ``layer.get_weights()`` / ``layer.set_weights(weights)``, in Keras' layout.
+
+    ``keras_weight_names`` are the torch tensors in the order of Keras' ``layer.weights``;
+    ``keras_kernel_axes`` permutes the torch ``weight`` into Keras' kernel (docs/keras-vs-torch.md
+    sections 1-5): Dense ``(out, in) -> (in, out)``, Conv1D ``(out, in, k) -> (k, in, out)``,
+    Conv2D ``(out, in, kh, kw) -> (kh, kw, in, out)``. Seed 004's ``W1, b1 =
+    capaOculto.get_weights()`` gives here the same arrays as in Keras.
+    """
+
+    keras_weight_names: tuple[str, ...] = ("weight", "bias")
+    keras_kernel_axes: Optional[tuple[int, ...]] = None  # None: Keras' layout is torch's
+
+    def keras_tensors(self) -> list[tuple[str, torch.Tensor]]:
+        """``(torch name, tensor)`` in Keras' order (a layer without bias has no bias)."""
+        return [(name, getattr(self, name)) for name in self.keras_weight_names
+                if getattr(self, name, None) is not None]
+
+    def _to_keras(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
+        if name == "weight" and self.keras_kernel_axes is not None:
+            return tensor.permute(*self.keras_kernel_axes)
+        return tensor
+
+    def _from_keras(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
+        if name == "weight" and self.keras_kernel_axes is not None:
+            return tensor.permute(*np.argsort(self.keras_kernel_axes).tolist())
+        return tensor
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Keras' ``layer.get_weights()``: NumPy copies, kernels in Keras' layout."""
+        return [self._to_keras(name, t.detach()).cpu().numpy().copy()
+                for name, t in self.keras_tensors()]
+
+    def set_weights(self, weights: Sequence[np.ndarray], layer_name: Optional[str] = None) -> None:
+        """Keras' ``layer.set_weights(weights)``: arrays in Keras' layout and order, all checked
+        before any is copied (a wrong list leaves the layer as it was)."""
+        name = layer_name or type(self).__name__
+        tensors = self.keras_tensors()
+        if len(weights) != len(tensors):
+            raise ValueError(f"You called `set_weights(weights)` on layer '{name}' with a weight "
+                             f"list of length {len(weights)}, but the layer was expecting "
+                             f"{len(tensors)} weights.")
+        converted = []
+        for (key, tensor), value in zip(tensors, weights):
+            value = torch.as_tensor(np.asarray(value), dtype=tensor.dtype)
+            expected = tuple(self._to_keras(key, tensor).shape)
+            if tuple(value.shape) != expected:
+                raise ValueError(f"Layer '{name}' weight shape {expected} is not compatible with "
+                                 f"provided weight shape {tuple(value.shape)}.")
+            converted.append((tensor, self._from_keras(key, value)))
+        with torch.no_grad():
+            for tensor, value in converted:
+                tensor.copy_(value)
+
+
+# --------------------------------------------------------------------------------------------
 # Layers
 # --------------------------------------------------------------------------------------------
-class Dense(Regularized, nn.Linear):
+class Dense(KerasWeights, Regularized, nn.Linear):
     """``keras.layers.Dense``: glorot-uniform kernel, zero bias, optional activation/regularisers.
 
     A network's output Dense is built without activation: the model returns logits and applies
     its ``output_activation`` in ``predict`` (and inside the loss, as Keras does; docs/keras-vs-torch.md s.8).
     """
+
+    keras_kernel_axes = (1, 0)  # torch (out, in) -> Keras (in, out)
 
     def __init__(self, in_features: int, units: int, activation: Optional[str] = None,
                  use_bias: bool = True, kernel_regularizer: RegularizerSpec = None,
@@ -141,8 +226,10 @@ class Dense(Regularized, nn.Linear):
         return f"{super().extra_repr()}, activation={self.activation_name}"
 
 
-class Conv2D(Regularized, nn.Conv2d):
+class Conv2D(KerasWeights, Regularized, nn.Conv2d):
     """``keras.layers.Conv2D`` (padding 'valid', glorot-uniform kernel, zero bias) on NCHW."""
+
+    keras_kernel_axes = (2, 3, 1, 0)  # torch (out, in, kh, kw) -> Keras (kh, kw, in, out)
 
     def __init__(self, in_channels: int, filters: int, kernel_size=3, strides=1,
                  activation: Optional[str] = None, kernel_regularizer: RegularizerSpec = None,
@@ -161,8 +248,58 @@ class Conv2D(Regularized, nn.Conv2d):
         return self.activation(super().forward(x))
 
 
-class Embedding(nn.Embedding):
+class Conv1D(KerasWeights, Regularized, nn.Conv1d):
+    """``keras.layers.Conv1D(filters, kernel_size, strides, padding, activation)`` (seed 000's
+    guide, chapter 3.2) on channels-last sequences, as Keras: ``(N, steps, channels) -> (N,
+    new_steps, filters)``; glorot-uniform kernel, zero bias, kernel ``(k, in, filters)`` in Keras.
+
+    ``padding`` is how the borders are treated (the guide's "como se tratan las convoluciones en
+    los bordes"): ``'valid'`` (none, Keras' default), ``'same'`` (``ceil(steps / strides)``
+    outputs, padded as TensorFlow pads: the odd zero goes at the end) or ``'causal'`` (``k - 1``
+    zeros in front, so an output never sees later steps).
+    """
+
+    keras_kernel_axes = (2, 1, 0)  # torch (out, in, k) -> Keras (k, in, out)
+
+    def __init__(self, in_channels: int, filters: int, kernel_size: int = 3, strides: int = 1,
+                 padding: str = "valid", activation: Optional[str] = None,
+                 kernel_regularizer: RegularizerSpec = None, bias_regularizer: RegularizerSpec = None):
+        if padding not in ("valid", "same", "causal"):
+            raise ValueError(f"padding must be 'valid', 'same' or 'causal', got {padding!r}")
+        super().__init__(in_channels, filters, kernel_size, stride=strides, padding=0)
+        self.keras_padding = padding
+        self.activation_name = activation or "linear"
+        self.activation = get_activation(activation)
+        self.set_regularizers(kernel_regularizer, bias_regularizer)
+
+    def reset_parameters(self) -> None:
+        nn.init.xavier_uniform_(self.weight)  # fans identical to Keras' (k*in, k*out)
+        if self.bias is not None:
+            nn.init.zeros_(self.bias)
+
+    def _pads(self, steps: int) -> tuple[int, int]:
+        (k,), (s,) = self.kernel_size, self.stride
+        if self.keras_padding == "causal":
+            return k - 1, 0
+        if self.keras_padding == "same":
+            total = max((math.ceil(steps / s) - 1) * s + k - steps, 0)
+            return total // 2, total - total // 2
+        return 0, 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 3:
+            raise ValueError(f"Conv1D takes (N, steps, channels) inputs, got {tuple(x.shape)}")
+        x = F.pad(x.transpose(1, 2), self._pads(x.shape[1]))  # to (N, channels, steps)
+        return self.activation(super().forward(x)).transpose(1, 2)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, padding={self.keras_padding!r}, activation={self.activation_name}"
+
+
+class Embedding(KerasWeights, nn.Embedding):
     """``keras.layers.Embedding``: U(-0.05, 0.05) init, dense gradients, no padding row."""
+
+    keras_weight_names = ("weight",)  # Keras' embeddings, same (input_dim, output_dim) layout
 
     def __init__(self, input_dim: int, output_dim: int):
         super().__init__(input_dim, output_dim)
@@ -174,7 +311,7 @@ class Embedding(nn.Embedding):
         return super().forward(x.long())
 
 
-class BatchNormalization(nn.Module):
+class BatchNormalization(KerasWeights, nn.Module):
     """``keras.layers.BatchNormalization`` (momentum 0.99, epsilon 1e-3) over dim 1.
 
     Differs from ``nn.BatchNorm*d`` in the moving variance, which Keras updates with the
@@ -182,6 +319,9 @@ class BatchNormalization(nn.Module):
     ``moving_variance`` as non-trainable parameters; here they are buffers, so Keras'
     ``count_params()`` is this layer's parameter count + 2 * features.
     """
+
+    #: Keras' order: gamma, beta, moving_mean, moving_variance
+    keras_weight_names = ("weight", "bias", "moving_mean", "moving_variance")
 
     def __init__(self, num_features: int, momentum: float = 0.99, epsilon: float = 1e-3):
         super().__init__()

@@ -22,6 +22,16 @@ ALIASES = {
     "mse": "mean_squared_error",
     "mae": "mean_absolute_error",
     "bce": "binary_crossentropy",
+    "mape": "mean_absolute_percentage_error",
+    "msle": "mean_squared_logarithmic_error",
+    # Keras' class names are compile() names too (seed 001 lists the regression losses so)
+    "MeanSquaredError": "mean_squared_error",
+    "MeanAbsoluteError": "mean_absolute_error",
+    "MeanAbsolutePercentageError": "mean_absolute_percentage_error",
+    "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error",
+    "BinaryCrossentropy": "binary_crossentropy",
+    "CategoricalCrossentropy": "categorical_crossentropy",
+    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
 }
 
 
@@ -50,7 +60,8 @@ def keras_bce_on_probs(probs: torch.Tensor, target: torch.Tensor) -> torch.Tenso
 
 
 LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
-          "mean_squared_error", "mean_absolute_error")
+          "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+          "mean_squared_logarithmic_error")
 
 
 def check_loss_name(name: str) -> None:
@@ -82,6 +93,13 @@ def compute_loss(name: str, logits: torch.Tensor, target: torch.Tensor,
         return F.mse_loss(outputs, _match_rank(outputs, target))
     if name == "mean_absolute_error":
         return F.l1_loss(outputs, _match_rank(outputs, target))
+    if name == "mean_absolute_percentage_error":  # seed 001; keras.losses, as Keras computes it
+        target = _match_rank(outputs, target)
+        return 100 * ((target - outputs) / target.abs().clamp_min(EPSILON)).abs().mean()
+    if name == "mean_squared_logarithmic_error":  # seed 001: log(max(., eps) + 1), squared
+        target = _match_rank(outputs, target)
+        first, second = (outputs.clamp_min(EPSILON) + 1).log(), (target.clamp_min(EPSILON) + 1).log()
+        return (first - second).square().mean()
     check_loss_name(name)
     raise AssertionError(f"loss {name!r} is listed in LOSSES but not computed")
 

@@ -156,14 +156,15 @@ class OlivettiPCAMLP(KerasModule):
     Dense(40, softmax)`` on the first 10 or 20 PCA components of the faces.
 
     Compiled as the document: ``keras.optimizers.SGD()`` defaults (learning rate 0.01) and
-    ``CategoricalCrossentropy()`` on one-hot labels, no metrics (the exercise computes train and
-    test accuracy afterwards from ``predict`` + argmax); batch 16, 200 epochs. The exercise
-    sweeps ``input_size`` in {10, 20} and ``neurons`` from 25 to 100 in steps of 25 (the grid);
-    the defaults 10 and 50 are the project's choice.
+    ``CategoricalCrossentropy()`` on one-hot labels; batch 16, 200 epochs. The document computes
+    the train and test accuracy after training, from ``predict`` + ``np.argmax``; the project
+    adds ``metrics=['accuracy']`` to report that same number (a metric changes no training
+    step). The exercise sweeps ``input_size`` in {10, 20} and ``neurons`` from 25 to 100 in
+    steps of 25 (the grid); the defaults 10 and 50 are the project's choice.
     """
 
     keras_compile = KerasCompile(loss="categorical_crossentropy", optimizer="sgd",
-                                 output_activation="softmax")
+                                 metrics=("accuracy",), output_activation="softmax")
 
     def __init__(self, input_size: int = 10, neurons: int = 50, **kwargs):
         super().__init__(**kwargs)
@@ -291,10 +292,12 @@ class MnistMLP(KerasModule):
 # ============================================================================================
 # Seed 004: slides on the multilayer perceptron
 # ============================================================================================
-#: The ways seed 004 writes the iris network: ``sequential`` is the training slides'
-#: ``model.add(Dense(2, input_shape=[4], activation='tanh'))``; the other four are the slides
-#: "DEFINICIÓN DE MODELOS": activations as separate layers, a list, functional, layer objects.
-IRIS_DEFINITIONS = ("sequential", "activations", "list", "functional", "layers")
+#: The seven ways seed 004 writes the iris network: ``sequential`` is the training slides'
+#: ``model.add(Dense(2, input_shape=[4], activation='tanh'))``; the other six are the slides
+#: "DEFINICIÓN DE MODELOS": ``model.add`` with separate activation layers, a list (with
+#: activations in the Dense layers, or apart), functional (likewise), layer objects.
+IRIS_DEFINITIONS = ("sequential", "activations", "list", "list_activations", "functional",
+                    "functional_activations", "layers")
 #: The three training set-ups of the slides: (output activation, loss, SGD learning rate).
 IRIS_VARIANTS = (
     {},                                                        # Keras_IRIS: sgd, mse
@@ -317,12 +320,16 @@ class IrisMLP(KerasModule):
 
     ``definition`` picks how the network is written (same layers, same 19 parameters):
     ``sequential`` (``nn.Sequential`` filled with ``add_module``, like ``model.add``),
-    ``activations`` (tanh as a separate :class:`Activation` module, the slides' ``FunH``),
-    ``list`` (an ``nn.Sequential`` of named layers), ``functional`` and ``layers`` (layer
-    objects called in ``forward``; torch has a single way to write these two). In every
-    definition the layers are named as the slides name them, ``Oculto`` and ``salida``, and the
-    output activation (the slides' ``Activation('sigmoid')`` in the ``activations`` form) is the
-    model's ``output_activation``, so ``forward`` returns logits as in every network here.
+    ``activations`` (the same with tanh as a separate :class:`Activation` module, the slides'
+    ``FunH``), ``list`` and ``list_activations`` (an ``nn.Sequential`` of named layers, without
+    and with ``FunH``), ``functional``, ``functional_activations`` and ``layers`` (layer
+    objects called in ``forward``, ``FunH`` apart in the second; torch has a single way to write
+    ``functional`` and ``layers``). In every definition the layers are named as the slides name
+    them, ``Oculto`` and ``salida`` (the ``functional_activations`` slide writes ``'Oculata'``:
+    ``Oculto`` here and in Keras, so weights pair by name across the ways), and the output
+    activation (the slides' ``Activation('sigmoid')``, ``FunO``, in the forms with separate
+    activations) is the model's ``output_activation``, so ``forward`` returns logits as in every
+    network here.
     """
 
     keras_compile = KerasCompile(loss="mse", optimizer="sgd", metrics=("accuracy",),
@@ -341,11 +348,20 @@ class IrisMLP(KerasModule):
             self.net.add_module("Oculto", Dense(4, 2, activation="tanh"))
             self.net.add_module("salida", Dense(2, 3))
         elif definition == "activations":
-            self.net = nn.Sequential(OrderedDict(Oculto=Dense(4, 2), FunH=Activation("tanh"),
-                                                 salida=Dense(2, 3)))
+            self.net = nn.Sequential()
+            self.net.add_module("Oculto", Dense(4, 2))
+            self.net.add_module("FunH", Activation("tanh"))
+            self.net.add_module("salida", Dense(2, 3))
         elif definition == "list":
             self.net = nn.Sequential(OrderedDict(Oculto=Dense(4, 2, activation="tanh"),
                                                  salida=Dense(2, 3)))
+        elif definition == "list_activations":
+            self.net = nn.Sequential(OrderedDict(Oculto=Dense(4, 2), FunH=Activation("tanh"),
+                                                 salida=Dense(2, 3)))
+        elif definition == "functional_activations":
+            self.Oculto = Dense(4, 2)
+            self.FunH = Activation("tanh")
+            self.salida = Dense(2, 3)
         else:  # functional / layers: the layers are objects applied to the input
             self.Oculto = Dense(4, 2, activation="tanh")
             self.salida = Dense(2, 3)
@@ -353,6 +369,8 @@ class IrisMLP(KerasModule):
     def forward(self, x):
         if self.definition in ("functional", "layers"):
             return self.salida(self.Oculto(x))  # red = salida(oculta(I))
+        if self.definition == "functional_activations":
+            return self.salida(self.FunH(self.Oculto(x)))  # Dense -> Activation -> Dense
         return self.net(x)
 
 

@@ -97,6 +97,17 @@ def nllike_per_sample(outputs: torch.Tensor, target: torch.Tensor) -> torch.Tens
     return nllike(outputs, target, per_sample=True)
 
 
+def mean_mse(outputs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The metric ``mean_mse`` (project's addition): per sample, the squared error of the
+    predicted mean ``outputs[:, 0]``; its mean over a split is the "error cuadrático" that
+    problem 2 c) asks for after training ("el primer valor es el que corresponde a la variable
+    objetivo"). Same function as ``keras_reference.regression.mean_mse``."""
+    mean = outputs[..., :1]
+    if target.dim() == mean.dim() - 1:
+        target = target.unsqueeze(-1)
+    return (mean - target.to(mean.dtype)).square().mean(-1)
+
+
 @register("apa.wages_gaussian_nll", grid=[dict(neurons=2 ** k) for k in range(5, 11)])
 class WagesGaussianNLL(KerasModule):
     """Seed 000, individual problem 2 c): a shared ``Dense(n, relu)`` and two branches
@@ -104,7 +115,10 @@ class WagesGaussianNLL(KerasModule):
     concatenated into ``(N, 2)``; every layer with ``kernel_regularizer='l2'``.
 
     Trained on :func:`nllike` with Adam (batch 64, 150 epochs), metric ``nllike`` (the document
-    compiles ``loss=nllike, metrics=nllike``: the History key is the function's name). ``mean(x)``
+    compiles ``loss=nllike, metrics=nllike``: the History key is the function's name). The
+    document computes the MSE of the predicted mean on the test set after training; the project
+    adds it as the metric :func:`mean_mse` (``mean_mse``, ``val_mean_mse``; a metric changes no
+    training step). ``mean(x)``
     and ``log_variance(x)`` are the two branches (``keras.Model(input, output1)`` and
     ``keras.Model(input, output2)`` on the Keras side); the predicted variance is
     ``exp(log_variance(x))``. The document sweeps ``neurons`` over 32..1024 (the grid); the
@@ -115,9 +129,13 @@ class WagesGaussianNLL(KerasModule):
     output2`` (the document's ``output1``/``output2`` first hold each branch's hidden layer).
     """
 
-    keras_compile = KerasCompile(loss="nllike", optimizer="adam", metrics=("nllike",),
-                                 custom_objects={"nllike": nllike_per_sample})
+    keras_compile = KerasCompile(loss="nllike", optimizer="adam", metrics=("nllike", "mean_mse"),
+                                 custom_objects={"nllike": nllike_per_sample, "mean_mse": mean_mse})
     submodels = ("mean", "log_variance")
+    #: ``get_weights()`` in Keras' order (Keras lists a functional model's layers by depth).
+    keras_layer_order = ("net", "output1_hidden1", "output2_hidden1", "output1", "output2")
+    #: Names of the two output columns (``predict`` writes them so).
+    output_names = ("mean", "log_variance")
 
     def __init__(self, neurons: int = 64, input_dim: int = WAGES_FEATURES, **kwargs):
         super().__init__(**kwargs)
@@ -181,17 +199,14 @@ def nasdaq_logreg(C: float = 1.0, max_iter: int = 1000, **options):
     """``apa.nasdaq_logreg`` (seed 000, individual problem 3 b): the logistic-regression baseline.
 
     It stays a scikit-learn model in both "frameworks": ``LogisticRegression(C=C)`` on the
-    MinMax-scaled windows; the document searches its hyperparameters (mainly ``C``, see
-    :data:`NASDAQ_LOGREG_SEARCH`) with Bayesian optimisation and cross-validation. Other
-    ``LogisticRegression`` arguments pass through ``options``.
+    MinMax-scaled windows; the document searches its hyperparameters (mainly ``C``: the space is
+    declared by the exercise apa-p6-nasdaq-logreg, crosscheck/exercises/seed000.py) with Bayesian
+    optimisation and cross-validation. Other ``LogisticRegression`` arguments pass through ``options``.
     """
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=C, max_iter=max_iter, **options)
 
-
-#: Search space of the baseline: ``C`` log-uniform on [1e-4, 1e4] (project's choice of bounds).
-NASDAQ_LOGREG_SEARCH = {"C": (1e-4, 1e4, "log-uniform")}
 
 #: Catalog ids that are scikit-learn models (not LightningModules): id -> factory.
 SKLEARN_MODELS = {"apa.nasdaq_logreg": nasdaq_logreg}
@@ -242,6 +257,9 @@ class GuideTwoBranch(KerasModule):
     keras_compile = KerasCompile(loss="mean_squared_error", optimizer="adam")
     submodels = ("branch1", "branch2")
     output_activations = ("linear", "tanh")
+    #: ``get_weights()`` in Keras' order (Keras lists a functional model's layers by depth).
+    keras_layer_order = ("rama1_hidden1", "rama2_hidden1", "rama1_hidden2", "rama2_hidden2",
+                         "output1", "output2")
 
     def __init__(self, input_dim: int = GUIDE_FEATURES, **kwargs):
         super().__init__(**kwargs)

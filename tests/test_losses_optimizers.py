@@ -162,6 +162,38 @@ def test_optimizer_steps_match_keras(rng, case, grad_scale):
         assert np.abs(k - t).max() <= 1e-4 * moved
 
 
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("grad_scale", [1.0, 1e-6])
+def test_both_keras_adam_implementations_match_keras(rng, fused, grad_scale):
+    """KerasAdam's two implementations (keras_optim.py): torch's fused kernel with
+    eps_t = eps / sqrt(1 - beta_2^t), and Keras' formula in _foreach kernels; 60 steps, also
+    with gradients so small that epsilon dominates, and a gradient that is not contiguous."""
+    import keras
+
+    from lightning_models.keras_optim import KerasAdam
+
+    w0 = [rng.normal(size=s).astype(np.float32) for s in [(6, 4), (4,)]]
+    k_vars = [keras.Variable(w) for w in w0]
+    k_opt = keras.optimizers.Adam()
+    t_params = [torch.nn.Parameter(torch.from_numpy(w.copy())) for w in w0]
+    t_opt = KerasAdam(t_params, fused=fused)
+    for step in range(60):
+        step_grads = [(rng.normal(size=w.shape) * grad_scale).astype(np.float32) for w in w0]
+        k_opt.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in step_grads], k_vars))
+        for p, g in zip(t_params, step_grads):
+            p.grad = torch.from_numpy(g.copy())
+        assert t_opt._use_fused(t_params, [p.grad for p in t_params]) == fused
+        if step == 30:  # a transposed view: same values, another memory order (not fused)
+            t_params[0].grad = torch.from_numpy(step_grads[0].T.copy()).t()
+        t_opt.step()
+    for kv, tp, w in zip(k_vars, t_params, w0):
+        k, t = np.asarray(kv), tp.detach().numpy()
+        moved = np.abs(k - w).max()
+        assert moved > 0.001
+        assert np.abs(k - t).max() <= STEP_TOLERANCE * max(1.0, np.abs(k).max())
+        assert np.abs(k - t).max() <= 1e-4 * moved
+
+
 def test_stock_torch_adam_differs_where_keras_adam_does_not(rng):
     """Why KerasAdam exists: torch.optim.Adam(eps=1e-7) puts epsilon elsewhere (docs/keras-vs-torch.md s.6)."""
     import keras

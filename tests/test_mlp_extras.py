@@ -1,5 +1,5 @@
 """MLP-specific checks beyond the catalog-wide parity test (tests/test_network_parity.py):
-the iris network written the slides' five ways, the three iris training set-ups, losses and
+the iris network written the slides' seven ways, the three iris training set-ups, losses and
 metrics on one-hot / binary / integer targets, the 2-D projection sub-model, the CIFAR-10 L2
 penalty, and one Lightning epoch on one-hot and binary targets."""
 
@@ -23,7 +23,7 @@ _pair = transferred_pair
 
 
 # --------------------------------------------------------------------------------------------
-# slides.iris_mlp: the same network written five ways
+# slides.iris_mlp: the same network written seven ways
 # --------------------------------------------------------------------------------------------
 def _weight_rows(keras_model):
     """The summary rows of the layers with weights: (output shape, parameters)."""

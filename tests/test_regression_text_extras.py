@@ -189,7 +189,7 @@ def test_one_lightning_epoch_gaussian_nll():
     model = lightning_models.build("apa.wages_gaussian_nll", neurons=32)
     x, y = torch.rand(200, 10), torch.rand(200)
     history = _fit_one_epoch(model, x, y, batch_size=64)
-    assert set(history) == {"loss", "nllike", "val_loss", "val_nllike"}
+    assert set(history) == {"loss", "nllike", "mean_mse", "val_loss", "val_nllike", "val_mean_mse"}
     assert all(np.isfinite(v[0]) for v in history.values())
 
 

@@ -2,8 +2,8 @@
 
     run(EXERCISES["apa-p1-autoencoder"], out="results", frameworks=("lightning", "keras"))
 
-For each point the dataset's LightningDataModule is built once from the point's options and set
-up; the Lightning side trains on it (:func:`lightning_models.training.fit`, the project's one
+For each point the dataset's arrays are loaded once (a DataModule per run, over the same
+arrays); the Lightning side trains on it (:func:`lightning_models.training.fit`, the project's one
 training path) and the Keras side on its very arrays (``datamodule.splits``) with Keras' own
 ``fit`` and callbacks (:func:`keras_reference.training.fit`). After training both are evaluated
 with the final weights (or the restored best ones, where the exercise keeps a best checkpoint)
@@ -189,11 +189,44 @@ def make_datamodule(exercise: Exercise, point: Point, seed: int, options: Option
         data["data_dir"] = options.data_dir
     data.setdefault("shuffle_seed", seed)
     datamodule = cls(**data)
-    if options.max_rows:
-        load = datamodule.load_splits
-        datamodule.load_splits = lambda: first_rows(load(), options.max_rows)
+    key = (point.dataset, repr(sorted((k, v) for k, v in data.items() if k != "shuffle_seed")),
+           options.max_rows)
+    load = datamodule.load_splits
+
+    def cached_load():  # the arrays are loaded once per point, not once per framework and seed
+        if key not in _LOADED:
+            _LOADED.clear()  # keep one dataset in memory
+            _LOADED[key] = first_rows(load(), options.max_rows) if options.max_rows else load()
+        return _LOADED[key]
+
+    datamodule.load_splits = cached_load
     datamodule.setup("fit")
+    follow_input_size(point, datamodule.splits, options.log)
     return datamodule
+
+
+_LOADED: dict = {}
+
+#: Hyperparameters that give a network's input width; they follow the data, as the documents'
+#: ``Input(shape=X_train.shape[1:])`` does (the tweets' padded length, the stand-ins' columns).
+INPUT_SIZE_NAMES = ("input_dim", "input_size", "sequence_length")
+
+
+def follow_input_size(point: Point, splits, log: Callable[[str], None]) -> None:
+    """Set the point's input-width hyperparameter to the data's width when they differ (flat
+    inputs only), and say so."""
+    import inspect
+
+    if splits.x_train.ndim != 2:
+        return
+    width = int(splits.x_train.shape[1])
+    accepted = inspect.signature(lightning_models.CATALOG[point.network].__init__).parameters
+    for name in INPUT_SIZE_NAMES:
+        if name in accepted:
+            current = point.model.get(name, accepted[name].default)
+            if current != width:
+                log(f"{point.network}: {name}={width} from the data (was {current})")
+                point.model[name] = width
 
 
 def _init_names(cls) -> set:
