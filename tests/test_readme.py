@@ -47,8 +47,17 @@ def test_the_python_example_runs_as_written(scratch):
     assert parity <= 1e-5
 
 
-COMMANDS = [line for block in _blocks(_section("Training from the command line"), "bash")
-            for line in block.splitlines() if line.strip()]
+def _subsection(title: str) -> str:
+    start = README.index(f"### {title}\n")
+    end = README.find("\n#", start + 1)
+    return README[start:end]
+
+
+def _lines(text: str) -> list[str]:
+    return [line for block in _blocks(text, "bash") for line in block.splitlines() if line.strip()]
+
+
+COMMANDS = _lines(_section("Training from the command line").split("\n### ")[0])
 
 
 @pytest.mark.slow
@@ -101,3 +110,21 @@ def test_every_exercise_example_runs(command, scratch):
         out = "my_results" if "--out" in words else "results"
         (index,) = (scratch / out).glob("*/index.md")
         assert "results.csv" in index.read_text()
+
+
+@pytest.mark.slow
+def test_the_evaluation_example_runs_in_order(scratch):
+    """"Evaluating a trained run": fit, then metrics on the training split, validate, predict."""
+    commands = _lines(_subsection("Evaluating a trained run"))
+    assert [shlex.split(c)[3] for c in commands] == ["fit", "test", "validate", "predict"]
+    outputs = []
+    for command in commands:
+        run = subprocess.run([sys.executable, *shlex.split(command)[1:]], cwd=scratch, env=_env(),
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, (command, run.stderr[-3000:])
+        outputs.append(run.stdout)
+    assert "EarlyStopping: stopped at epoch" in outputs[0]
+    assert "train split (1257 examples)" in outputs[1] and "accuracy:" in outputs[1]
+    assert "loss:" in outputs[2]
+    rows = (scratch / "preds.csv").read_text().splitlines()
+    assert len(rows) == 1 + 540 and rows[0].startswith("index,prob_0")
