@@ -58,7 +58,7 @@ def markdown_table() -> str:
         writes = ["results table, curves, overlays"] if exercise.trains else []
         writes += [REPORTS[r] for r in exercise.reports]
         if exercise.tool:
-            writes.append(f"planned tool: {TOOLS[exercise.tool]}")
+            writes.append(TOOLS[exercise.tool])
         networks = ", ".join(f"`{n}`" for n in exercise.networks) or "-"
         lines.append(f"| `{exercise.id}` | {exercise.document} {exercise.lines} | {networks} | "
                      f"`{command(exercise).removeprefix('python -m lightning_models ')}` | {'; '.join(writes)} |")

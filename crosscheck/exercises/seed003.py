@@ -37,7 +37,9 @@ EXERCISES = [
         asks="The Fashion MLP 512 + Dropout(0.2), validation on test, TensorBoard with scalars, "
              "graph and weight histograms every epoch (epoch 5 val_accuracy ~0.878-0.880).",
         networks=("fp.fashion_mlp_dropout",),
-        tool="tensorboard_run",
+        note="Its output is each run's tensorboard/ folder, which the runner writes (no tool): "
+             "Lightning's scalars and weight histograms (the config's WeightHistograms), Keras' "
+             "TensorBoard callback with histogram_freq=1.",
     ),
     Exercise(
         id="fp-batchnorm", document="003", lines="L793-822",

@@ -43,7 +43,6 @@ TOOLS = {
     "optimizer_lesson": "optimiser curves, exponentially weighted averages, batch timing",
     "keras_api": "get_weights / save / load_model and the model written several ways",
     "building_blocks": "the documents' tables of activations and losses, each checked",
-    "tensorboard_run": "the TensorBoard run folder (scalars, graph, histograms)",
 }
 
 

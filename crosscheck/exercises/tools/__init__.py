@@ -23,3 +23,4 @@ def register(name: str):
 
 from . import search  # noqa: E402,F401  (registers bayesian_search)
 from . import image_views, optimizer_lesson, own_image, projection  # noqa: E402,F401  (the tools of issue 12, items 2-5)
+from . import building_blocks, keras_api  # noqa: E402,F401  (issue 12, items 6-7)
