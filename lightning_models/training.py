@@ -46,6 +46,8 @@ INTENDED_WARNINGS = (
     "Total length of `list` across ranks is zero",
     r"`isinstance\(treespec, LeafSpec\)` is deprecated",
     "Checkpoint directory .* exists and is not empty",
+    # Several devices: the epoch means are already every rank's (base.py, _EpochMeans.compute).
+    r"It is recommended to use `self.log\(.*sync_dist=True\)",
 )
 
 
