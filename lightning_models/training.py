@@ -95,6 +95,9 @@ def fit(model: KerasModule, datamodule: pl.LightningDataModule, epochs: int, cal
     checkpoint of the same network (an explicit ``learning_rate`` of ``model`` replaces its own)."""
     if ckpt_path is not None:
         check_resume(ckpt_path, type(model), model.hparams)
+    # Keras' fit always trains with training=True (dropout on, BatchNormalization on the batch's
+    # statistics); Lightning would keep a module left in eval mode (e.g. after predict) as it is.
+    model.train()
     with quiet_known_notices():
         trainer = keras_trainer(epochs, callbacks, **trainer_kwargs)
         trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
