@@ -43,5 +43,5 @@ def main(argv=None) -> None:
 
 def project_commands_help() -> str:
     lines = ["Project commands (python -m lightning_models <command> --help for each):"]
-    lines += [f"  {name:<10} {help_text}" for name, (_, help_text) in PROJECT_COMMANDS.items()]
+    lines += [f"  {name:<14} {help_text}" for name, (_, help_text) in PROJECT_COMMANDS.items()]
     return "\n".join(lines) + "\n"

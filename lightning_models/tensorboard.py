@@ -40,8 +40,10 @@ def _hparam_values(hparams: Mapping[str, Any], prefix: str = "") -> dict:
             values.update(_hparam_values(value, key + "/"))
         elif isinstance(value, bool):
             values[key] = str(value)
-        elif isinstance(value, numbers.Real):
-            values[key] = float(value) if isinstance(value, float) else int(value)
+        elif isinstance(value, numbers.Integral):
+            values[key] = int(value)
+        elif isinstance(value, numbers.Real):  # float, np.float32...
+            values[key] = float(value)
         elif isinstance(value, str):
             values[key] = value
         else:

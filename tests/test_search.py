@@ -68,6 +68,9 @@ def test_two_processes_share_one_study(tmp_path):
     import optuna
 
     storage = f"sqlite:///{tmp_path / 'study.db'}"
+    for label in ("price", "volume"):  # made first: two processes creating one sqlite schema race
+        optuna.create_study(study_name=f"apa-p6-nasdaq-logreg/{label}/scikit-learn", storage=storage,
+                            direction="maximize")
     command = [sys.executable, "-m", "lightning_models", "exercise", "apa-p6-nasdaq-logreg",
                "--trials", "8", "--storage", storage]
     env = {**os.environ, "PYTHONPATH": ROOT, "OMP_NUM_THREADS": "1"}

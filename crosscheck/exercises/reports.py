@@ -35,12 +35,12 @@ def labels(predictions: Optional[np.ndarray], y_true: np.ndarray) -> Optional[tu
     p = np.asarray(predictions)
     y = np.asarray(y_true)
     if p.ndim == 2 and p.shape[1] > 1:
-        if y.ndim == 2 and y.shape[1] == p.shape[1]:
-            truth = y.argmax(axis=1)
+        if y.ndim == 2 and y.shape[1] == p.shape[1] and np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all():
+            truth = y.argmax(axis=1)  # one-hot labels
         elif y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
             truth = y
         else:
-            return None  # an autoencoder's reconstruction
+            return None  # an autoencoder's reconstruction, several regression outputs
         return truth, p.argmax(axis=1), (p[:, 1] if p.shape[1] == 2 else None)
     scores = p.reshape(len(p), -1)
     if scores.shape[1] != 1:

@@ -195,8 +195,8 @@ def run_study(exercise: Exercise, options, framework: str, label_value: Optional
     search = exercise.search
     data = load_data(exercise, options, label_value)
     seed = (options.seeds or exercise.seeds)[0]
-    epochs = options.epochs or search.get("epochs") or network_settings(exercise.networks[0])["epochs"] \
-        if framework != "scikit-learn" else 0
+    epochs = 0 if framework == "scikit-learn" else (
+        options.epochs or search.get("epochs") or network_settings(exercise.networks[0])["epochs"])
     k = search.get("folds", 5)
     splits = folds(data.y_train, k)
     space = search["baseline"] if framework == "scikit-learn" and "baseline" in search else search["space"]
