@@ -37,7 +37,7 @@ def scratch(tmp_path):
 
 
 def test_the_python_example_runs_as_written(scratch):
-    (code,) = _blocks(_section("Using it from Python"), "python")
+    (code,) = _blocks(_section("Using it from Python").split("\n### ")[0], "python")
     run = subprocess.run([sys.executable, "-c", code], cwd=scratch, env=_env(),
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
