@@ -89,6 +89,7 @@ def read_config(path: str) -> dict:
     import yaml
 
     from datamodules.images import FASHION_CLASSES, MNIST_CLASSES
+    from lightning_models.cli import _class_of
     from lightning_models.hyperparameters import UsageError
 
     if not os.path.isfile(path):
@@ -114,13 +115,6 @@ def read_config(path: str) -> dict:
             "catalog_id": catalog_id, "flatten": bool(data.get("flatten")),
             "channel_axis": bool(data.get("channel_axis")), "scale": 255.0 if data.get("scale", True) else 1.0,
             "class_names": [names[c] for c in classes] if classes else list(names), "root": root}
-
-
-def _class_of(class_path: str) -> type:
-    import importlib
-
-    module, _, name = class_path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
 
 
 def network_input(pixels: np.ndarray, config: dict) -> np.ndarray:

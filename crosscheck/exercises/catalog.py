@@ -46,14 +46,12 @@ def data_available(exercise: Exercise, data_dir: Optional[str] = None) -> tuple[
 
 @functools.lru_cache(maxsize=None)
 def _loads(dataset: str, data: tuple, data_dir: Optional[str]) -> tuple[bool, str]:
-    import inspect
-
     import datamodules
 
+    from .runner import with_data_dir
+
     cls = datamodules.datamodule_class(dataset)
-    options = dict(data)
-    if data_dir is not None and "data_dir" in inspect.signature(cls.__init__).parameters:
-        options["data_dir"] = data_dir
+    options = with_data_dir(cls, dict(data), data_dir)
     try:
         cls(**{k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items()}).load_splits()
     except (datamodules.DataError, OSError) as error:

@@ -184,9 +184,7 @@ def _run_one(exercise: Exercise, options: Options, folder: str, counter: str, po
 def make_datamodule(exercise: Exercise, point: Point, seed: int, options: Options):
     """The point's DataModule, set up: ``datamodule.splits`` are the arrays BOTH frameworks get."""
     cls = datamodules.datamodule_class(point.dataset)
-    data = dict(point.data)
-    if options.data_dir is not None and "data_dir" in _init_names(cls):
-        data["data_dir"] = options.data_dir
+    data = with_data_dir(cls, point.data, options.data_dir)
     data.setdefault("shuffle_seed", seed)
     datamodule = cls(**data)
     key = (point.dataset, repr(sorted((k, v) for k, v in data.items() if k != "shuffle_seed")),
@@ -229,10 +227,15 @@ def follow_input_size(point: Point, splits, log: Callable[[str], None]) -> None:
                 point.model[name] = width
 
 
-def _init_names(cls) -> set:
+def with_data_dir(datamodule_class: type, data: dict, data_dir: Optional[str]) -> dict:
+    """A copy of the DataModule options ``data`` with the user's ``--data-dir`` added, when one
+    was given and the DataModule reads files (digits and iris, bundled with scikit-learn, do not)."""
     import inspect
 
-    return set(inspect.signature(cls.__init__).parameters)
+    data = dict(data)
+    if data_dir is not None and "data_dir" in inspect.signature(datamodule_class.__init__).parameters:
+        data["data_dir"] = data_dir
+    return data
 
 
 def first_rows(splits, n: int):

@@ -81,7 +81,7 @@ def load_data(exercise: Exercise, options, label_value: Optional[str]) -> Data:
     ``search["per"]`` set to ``label_value``, and ``--max-rows`` applied as the runner does."""
     import datamodules
 
-    from ..runner import first_rows
+    from ..runner import first_rows, with_data_dir
 
     settings = network_settings(exercise.search.get("config", exercise.networks[0]))
     data = {k: v for k, v in settings["data"].items() if k not in ("val_split", "validate_on_test")}
@@ -89,18 +89,11 @@ def load_data(exercise: Exercise, options, label_value: Optional[str]) -> Data:
     if label_value is not None:
         data[exercise.search["per"]] = label_value
     cls = datamodules.datamodule_class(exercise.dataset or settings["dataset"])
-    if options.data_dir is not None and "data_dir" in _init_names(cls):
-        data["data_dir"] = options.data_dir
+    data = with_data_dir(cls, data, options.data_dir)
     splits = cls(**data).load_splits()
     if options.max_rows:
         splits = first_rows(splits, options.max_rows)
     return Data(splits.x_train, splits.y_train, splits.x_test, splits.y_test, data.get("batch_size") or 32)
-
-
-def _init_names(cls) -> set:
-    import inspect
-
-    return set(inspect.signature(cls.__init__).parameters)
 
 
 def _labels(y: np.ndarray) -> np.ndarray:
