@@ -128,3 +128,12 @@ def test_the_evaluation_example_runs_in_order(scratch):
     assert "loss:" in outputs[2]
     rows = (scratch / "preds.csv").read_text().splitlines()
     assert len(rows) == 1 + 540 and rows[0].startswith("index,prob_0")
+
+
+def test_ci_runs_the_readme_test_command():
+    """.ci/run installs with the README's set-up command and then runs its test command, word for word."""
+    setup, _, test = _blocks(_section("Set up, run the main job, test"), "bash")[:3]
+    ci = open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8").read().splitlines()
+    assert test.strip() == ".venv/bin/python -m pytest -n 2 --dist loadfile"
+    assert test.strip() in ci
+    assert any(line.startswith(setup.strip().replace("pip install -e", "pip install -q -e")) for line in ci)
