@@ -87,9 +87,9 @@ EXERCISE_COMMANDS = [line for block in _blocks(_section("Exercises: what the doc
 
 def test_the_exercise_table_is_the_declarations():
     """The README's exercise table is generated from crosscheck/exercises (one spec per fact)."""
-    from crosscheck.exercises.cli import markdown_table
+    from crosscheck.exercises.cli import readme_table
 
-    assert markdown_table() in README
+    assert readme_table() in README
 
 
 @pytest.mark.slow

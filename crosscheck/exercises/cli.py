@@ -48,7 +48,7 @@ def list_table(data_dir: Optional[str] = None) -> str:
     return "\n".join(lines)
 
 
-def markdown_table() -> str:
+def readme_table() -> str:
     """The README's table: every exercise, its command and what it writes (no data access)."""
     from .catalog import EXERCISES, command
     from .spec import REPORTS, TOOLS
@@ -68,7 +68,7 @@ def markdown_table() -> str:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser().parse_args(argv)
     if args.list:
-        print(markdown_table() if args.markdown else list_table(args.data_dir))
+        print(readme_table() if args.markdown else list_table(args.data_dir))
         return
     if not args.exercise:
         raise UsageError("name an exercise id, or --list to see them all")

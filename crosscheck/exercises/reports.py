@@ -191,21 +191,27 @@ def write_exercise_outputs(exercise: Exercise, rows: list[dict], folder: str) ->
         writer.writeheader()
         writer.writerows(rows)
     with open(os.path.join(folder, "results.md"), "w") as f:
-        f.write(markdown_table(rows, [c for c in cols if c not in ("exercise", "run_dir")]))
+        f.write(results_markdown(rows, [c for c in cols if c not in ("exercise", "run_dir")]))
     figures = overlay_figures(exercise, rows, folder)
     write_index(exercise, rows, folder, figures)
 
 
-def markdown_table(rows: list[dict], cols: list[str]) -> str:
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence], empty: str = "-") -> list[str]:
+    """A Markdown table's lines (every table the exercises write): floats to 4 significant
+    digits, ``None`` as ``empty``."""
     def cell(value):
-        if isinstance(value, float):
+        if isinstance(value, (float, np.floating)):
             return f"{value:.4g}"
-        return "" if value is None else str(value)
+        return empty if value is None else str(value)
 
-    lines = ["| " + " | ".join(c.removeprefix("hp_") for c in cols) + " |",
-             "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(cell(row.get(c)) for c in cols) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + \
+        ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+
+
+def results_markdown(rows: list[dict], cols: list[str]) -> str:
+    """``results.csv``'s rows as Markdown: the columns ``cols`` (``hp_`` prefixes dropped)."""
+    table = markdown_table([c.removeprefix("hp_") for c in cols], [[row.get(c) for c in cols] for row in rows], "")
+    return "\n".join(table) + "\n"
 
 
 def _curve_name(history: dict) -> str:
@@ -267,7 +273,7 @@ def write_index(exercise: Exercise, rows: list[dict], folder: str, figures: list
     if exercise.note:
         lines += [f"Choices: {exercise.note}", ""]
     lines += ["## Results", "", "[results.csv](results.csv) · [results.md](results.md)", ""]
-    lines += [markdown_table(rows, ["point", "framework", "seed", "epochs_run", "stopped_epoch",
+    lines += [results_markdown(rows, ["point", "framework", "seed", "epochs_run", "stopped_epoch",
                                     *[c for c in columns(rows) if c.startswith(("train_", "test_", "report_"))]])]
     lines += ["## Figures", ""] + [f"![{name}]({name})" for name in figures] + [""]
     lines += ["## Runs", ""]

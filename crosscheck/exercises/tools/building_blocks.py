@@ -20,7 +20,8 @@ from lightning_models.keras_losses import compute_loss
 from ..runner import Options, exercise_folder
 from ..spec import Exercise
 from . import register
-from .common import markdown_table, write_text
+from ..reports import markdown_table
+from .common import write_text
 
 #: Seed 001's activation table: (the table's name, the Keras name tried).
 ACTIVATIONS = (("Sigmoid", "sigmoid"), ("Tanh", "tanh"), ("Step Function", "step"),

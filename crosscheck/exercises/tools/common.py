@@ -146,11 +146,3 @@ def write_text(folder: str, name: str, lines: Sequence[str]) -> str:
     return name
 
 
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
-    def cell(value):
-        if isinstance(value, (float, np.floating)):
-            return f"{value:.4g}"
-        return "-" if value is None else str(value)
-
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + \
-        ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]

@@ -26,8 +26,9 @@ from matplotlib.figure import Figure
 from ..runner import Options, exercise_folder
 from ..spec import Exercise
 from . import register
-from .common import (best_rows, class_labels, load_network, markdown_table, point_text, predict,
-                     routed_points, run_data, write_text)
+from ..reports import markdown_table
+from .common import (best_rows, class_labels, load_network, point_text, predict, routed_points, run_data,
+                     write_text)
 
 #: How many test digits the reconstruction figure shows.
 DIGITS_SHOWN = 10

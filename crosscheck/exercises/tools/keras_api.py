@@ -28,7 +28,8 @@ from ...transfer import transfer_weights
 from ..runner import Options, exercise_folder
 from ..spec import Exercise
 from . import register
-from .common import markdown_table, write_text
+from ..reports import markdown_table
+from .common import write_text
 
 IRIS = "slides.iris_mlp"
 

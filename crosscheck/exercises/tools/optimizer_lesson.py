@@ -23,7 +23,8 @@ from ..reports import read_history
 from ..runner import Options, exercise_folder
 from ..spec import Exercise
 from . import register
-from .common import markdown_table, routed_points, run_data, write_text
+from ..reports import markdown_table
+from .common import routed_points, run_data, write_text
 
 
 @register("optimizer_lesson")

@@ -31,8 +31,9 @@ import lightning_models
 from ..runner import Options, exercise_folder
 from ..spec import Exercise
 from . import register
-from .common import (best_rows, class_labels, load_network, markdown_table, point_text,
-                     representation, routed_points, run_data, submodel_outputs, write_text)
+from ..reports import markdown_table
+from .common import (best_rows, class_labels, load_network, point_text, representation, routed_points,
+                     run_data, submodel_outputs, write_text)
 
 #: Share of the training set the non-linear method is fitted on (the document's "20 %").
 ISOMAP_SAMPLE = 0.2

@@ -273,11 +273,11 @@ def bayesian_search(exercise: Exercise, options, rows: list) -> list[str]:
             summary.append(row)
             options.log(f"search {label_value or ''} {framework}: best CV accuracy "
                         f"{row['cv_accuracy']:.4f}, test accuracy {row['test_accuracy']:.4f} ({row['best']})")
-    from ..reports import markdown_table
+    from ..reports import results_markdown
 
     cols = ["label", "framework", "trials", "cv_accuracy", "test_accuracy", "roc_auc", "best", "folder"]
     with open(os.path.join(folder, "search.md"), "w") as f:
         f.write(f"# {exercise.id}: Bayesian search (Optuna TPE, "
                 f"{'holdout 20%' if search.get('folds', 5) == 1 else str(search.get('folds', 5)) + '-fold CV'})\n\n")
-        f.write(markdown_table(summary, [c for c in cols if any(c in r for r in summary)]))
+        f.write(results_markdown(summary, [c for c in cols if any(c in r for r in summary)]))
     return ["search.md"]
