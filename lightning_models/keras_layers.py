@@ -297,7 +297,18 @@ class Conv1D(KerasWeights, Regularized, nn.Conv1d):
 
 
 class Embedding(KerasWeights, nn.Embedding):
-    """``keras.layers.Embedding``: U(-0.05, 0.05) init, dense gradients, no padding row."""
+    """``keras.layers.Embedding``: U(-0.05, 0.05) init, dense gradients, no padding row.
+
+    Keras' gradient of an embedding is sparse (``tf.IndexedSlices``: one row per lookup, a row
+    looked up twice in a batch appears twice), and Keras' Adam and RMSprop square it as it is:
+    their second moment takes the SUM OF THE SQUARES of each lookup's gradient, where a dense
+    gradient gives the square of their sum (found by tests/test_trajectory_parity.py: 2.4e-4 on
+    the sentiment network's losses after 12 steps). So, when a Keras optimiser asks for it
+    (:data:`LOOKUP_SQUARES`, set by :class:`~lightning_models.keras_optim.KerasAdam` and
+    ``KerasRMSprop``), a hook on the output adds those per-lookup squares to the weight's
+    ``keras_lookup_squares`` during backward; the optimiser uses them instead of ``g * g`` and
+    clears them at its step.
+    """
 
     keras_weight_names = ("weight",)  # Keras' embeddings, same (input_dim, output_dim) layout
 
@@ -308,7 +319,21 @@ class Embedding(KerasWeights, nn.Embedding):
         nn.init.uniform_(self.weight, -0.05, 0.05)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(x.long())
+        ids = x.long()
+        out = super().forward(ids)
+        if out.requires_grad and hasattr(self.weight, LOOKUP_SQUARES):
+            out.register_hook(lambda grad: self._add_lookup_squares(ids, grad))
+        return out
+
+    def _add_lookup_squares(self, ids: torch.Tensor, grad: torch.Tensor) -> None:
+        squares = torch.zeros_like(self.weight).index_add_(
+            0, ids.reshape(-1), grad.reshape(-1, grad.shape[-1]).square())
+        previous = getattr(self.weight, LOOKUP_SQUARES)
+        setattr(self.weight, LOOKUP_SQUARES, squares if previous is None else previous + squares)
+
+
+#: The attribute of an Embedding's weight holding its gradient's per-lookup squares (Embedding).
+LOOKUP_SQUARES = "keras_lookup_squares"
 
 
 class BatchNormalization(KerasWeights, nn.Module):

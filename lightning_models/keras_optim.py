@@ -20,6 +20,8 @@ from typing import Iterable, Optional
 import torch
 from torch.optim import Optimizer
 
+from .keras_layers import LOOKUP_SQUARES
+
 KERAS_DEFAULTS: dict[str, dict] = {
     "sgd": dict(learning_rate=0.01, momentum=0.0, nesterov=False),
     "rmsprop": dict(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False),
@@ -46,6 +48,36 @@ class _ForeachOptimizer(Optimizer):
     def update(self, group: dict, params: list, grads: list) -> None:
         raise NotImplementedError
 
+    def _ask_for_lookup_squares(self) -> None:
+        """Keras' Adam and RMSprop square an embedding's sparse gradient lookup by lookup: ask
+        every Embedding among the parameters for those squares (keras_layers.Embedding)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if not hasattr(p, LOOKUP_SQUARES):
+                    setattr(p, LOOKUP_SQUARES, None)
+
+    @staticmethod
+    def squared_gradients(params: list, grads: list) -> list:
+        """``g * g`` per parameter, Keras' ``ops.square(gradient)``: for an Embedding's weight the
+        sum of its lookups' squares recorded during backward (taken, so the next step starts
+        afresh). On several devices each rank recorded the squares of its own lookups' shares
+        (a share's gradient is the batch's times the world size, see base.py): summed over the
+        ranks and divided by the world size squared, they are the whole batch's."""
+        squares = []
+        for p, g in zip(params, grads):
+            recorded = getattr(p, LOOKUP_SQUARES, None)
+            if recorded is None:
+                squares.append(g * g)
+                continue
+            setattr(p, LOOKUP_SQUARES, None)
+            if torch.distributed.is_available() and torch.distributed.is_initialized():
+                world = torch.distributed.get_world_size()
+                if world > 1:
+                    torch.distributed.all_reduce(recorded)
+                    recorded = recorded / world ** 2
+            squares.append(recorded)
+        return squares
+
 
 class KerasAdam(_ForeachOptimizer):
     """``keras.optimizers.Adam``: ``p -= lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps)``.
@@ -69,6 +101,7 @@ class KerasAdam(_ForeachOptimizer):
         defaults = dict(lr=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         super().__init__(params, defaults)
         self.fused = fused
+        self._ask_for_lookup_squares()
 
     def _use_fused(self, params: list, grads: list) -> bool:
         if self.fused is False:
@@ -95,7 +128,9 @@ class KerasAdam(_ForeachOptimizer):
         # updates use 1 - beta computed from the exact Python floats.
         b1_32, b2_32 = float32_constant(b1), float32_constant(b2)
         alpha = group["lr"] * math.sqrt(1 - b2_32 ** t) / (1 - b1_32 ** t)
-        if self._use_fused(params, grads):
+        if any(getattr(p, LOOKUP_SQUARES, None) is not None for p in params):
+            self._foreach_update(group, params, grads, ms, vs, alpha)  # an Embedding's own squares
+        elif self._use_fused(params, grads):
             # The kernel computes lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps) with the betas
             # it is given (exact, for m and v): with eps_t = eps/sqrt(1-b2^t) and the lr below
             # that is alpha * m / (sqrt(v) + eps), Keras' update. It reads the step count from a
@@ -106,9 +141,15 @@ class KerasAdam(_ForeachOptimizer):
                                beta1=b1, beta2=b2, weight_decay=0.0,
                                eps=group["epsilon"] / math.sqrt(1 - b2 ** t),
                                amsgrad=False, maximize=False)
-            return
-        torch._foreach_lerp_(ms, grads, 1 - b1)
-        torch._foreach_lerp_(vs, torch._foreach_mul(grads, grads), 1 - b2)
+        else:
+            self._foreach_update(group, params, grads, ms, vs, alpha)
+
+    def _foreach_update(self, group: dict, params: list, grads: list, ms: list, vs: list,
+                        alpha: float) -> None:
+        """Keras' update as written: ``m += (g - m)(1 - b1)``, ``v += (g^2 - v)(1 - b2)``,
+        ``p -= alpha m / (sqrt(v) + eps)``."""
+        torch._foreach_lerp_(ms, grads, 1 - group["beta_1"])
+        torch._foreach_lerp_(vs, self.squared_gradients(params, grads), 1 - group["beta_2"])
         denom = torch._foreach_sqrt(vs)
         torch._foreach_add_(denom, group["epsilon"])
         torch._foreach_addcdiv_(params, ms, denom, -alpha)
@@ -132,6 +173,7 @@ class KerasRMSprop(_ForeachOptimizer):
         defaults = dict(lr=learning_rate, rho=rho, momentum=momentum, epsilon=epsilon,
                         centered=centered)
         super().__init__(params, defaults)
+        self._ask_for_lookup_squares()
 
     def update(self, group: dict, params: list, grads: list) -> None:
         rho, mu, centered = group["rho"], group["momentum"], group["centered"]
@@ -145,7 +187,7 @@ class KerasRMSprop(_ForeachOptimizer):
                     state["avg_g"] = torch.zeros_like(p)
         vs = [self.state[p]["v"] for p in params]
         torch._foreach_mul_(vs, rho)
-        torch._foreach_add_(vs, torch._foreach_mul(torch._foreach_mul(grads, grads), 1 - rho))
+        torch._foreach_add_(vs, torch._foreach_mul(self.squared_gradients(params, grads), 1 - rho))
         if centered:
             avgs = [self.state[p]["avg_g"] for p in params]
             torch._foreach_mul_(avgs, rho)

@@ -242,3 +242,47 @@ def test_sparse_crossentropy_on_non_softmax_outputs(rng, activation):
     expected = float(keras.losses.SparseCategoricalCrossentropy()(y, out))
     got = compute_loss("sparse_categorical_crossentropy", torch.from_numpy(z), torch.from_numpy(y), activation)
     assert abs(got.item() - expected) <= 1e-5
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
+def test_embedding_second_moment_sums_each_lookups_square_as_keras(optimizer):
+    """Keras' embedding gradient is sparse (one row per lookup), and Adam/RMSprop square it lookup
+    by lookup: rows looked up several times in a batch get the sum of the squares in their second
+    moment (keras_layers.Embedding). Ten steps on batches with repeated ids agree with Keras;
+    squaring the summed (dense) gradient instead moves those rows measurably differently."""
+    import keras
+
+    from lightning_models.keras_layers import LOOKUP_SQUARES, Dense, Embedding
+
+    ids = np.array([[0, 0, 1, 2], [0, 3, 3, 3], [4, 4, 4, 4], [1, 2, 3, 0]], dtype=np.int64)
+    y = np.array([[1.0], [-1.0], [0.5], [2.0]], dtype=np.float32)
+    keras.utils.set_random_seed(0)
+    keras_model = keras.Sequential([keras.Input((4,), dtype="int64"), keras.layers.Embedding(5, 3),
+                                    keras.layers.Flatten(), keras.layers.Dense(1)])
+    keras_model.compile(optimizer=keras.optimizers.get({"class_name": optimizer,
+                                                         "config": {"learning_rate": 0.05}}), loss="mse")
+
+    def torch_embedding(lookup_squares: bool) -> np.ndarray:
+        embedding, dense = Embedding(5, 3), Dense(12, 1)
+        embedding.weight.data = torch.tensor(keras_model.layers[0].get_weights()[0])
+        kernel, bias = keras_model.layers[2].get_weights()
+        dense.weight.data, dense.bias.data = torch.tensor(kernel.T.copy()), torch.tensor(bias)
+        params = [embedding.weight, dense.weight, dense.bias]
+        opt = make_optimizer(optimizer, params, learning_rate=0.05)
+        if not lookup_squares:
+            delattr(embedding.weight, LOOKUP_SQUARES)  # the dense square of the summed gradient
+        for _ in range(10):
+            opt.zero_grad()
+            out = dense(embedding(torch.tensor(ids)).flatten(1))
+            torch.mean((out - torch.tensor(y)) ** 2).backward()
+            opt.step()
+        return embedding.weight.detach().numpy()
+
+    start = keras_model.layers[0].get_weights()[0]
+    ours, dense_squares = torch_embedding(True), torch_embedding(False)
+    for _ in range(10):
+        keras_model.train_on_batch(ids, y)
+    keras_weights = keras_model.layers[0].get_weights()[0]
+    moved = np.abs(keras_weights - start).max()
+    assert np.abs(ours - keras_weights).max() <= 1e-5 * moved
+    assert np.abs(dense_squares - keras_weights).max() >= 0.05 * moved
