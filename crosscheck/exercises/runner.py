@@ -34,11 +34,9 @@ import torch
 
 import datamodules
 import lightning_models
-from datamodules.lightning_data import TensorBatches
 from lightning_models.callbacks import KerasEarlyStopping, KerasModelCheckpoint, WeightHistograms
 from lightning_models.threads import choose_threads
 from lightning_models.training import fit as lightning_fit
-from lightning_models.training import keras_trainer, quiet_known_notices
 
 from . import reports
 from .spec import Exercise, Point, network_settings, route, slug
@@ -324,28 +322,17 @@ def train_lightning(exercise: Exercise, point: Point, datamodule, seed: int, run
 
 
 def evaluate_lightning(model, x: np.ndarray, y: np.ndarray, batch_size: int) -> dict:
-    """Keras' ``evaluate``: loss (with penalties) and metrics, batch-weighted means."""
-    from datamodules.lightning_data import _as_tensor
-
-    batches = TensorBatches([_as_tensor(x), _as_tensor(y)], batch_size)
-    with quiet_known_notices():
-        trainer = keras_trainer(1)
-        (results,) = trainer.test(model, dataloaders=batches, verbose=False)
-    return {key.removeprefix("test_"): float(value) for key, value in results.items()}
+    """Keras' ``evaluate``: loss (with penalties) and metrics, batch-weighted means
+    (:meth:`lightning_models.keras_api.KerasModelAPI.evaluate`)."""
+    return {key: float(value) for key, value in
+            model.evaluate(x, y, batch_size=batch_size, return_dict=True).items()}
 
 
 def predict_lightning(model, x: np.ndarray, batch_size: int):
-    """Keras' ``predict``: the network's outputs (probabilities for classifiers) as NumPy."""
-    from datamodules.lightning_data import _as_tensor
-
-    outputs = []
-    with torch.no_grad():
-        for (xb,) in TensorBatches([_as_tensor(x)], batch_size):
-            out = model.outputs(model(xb))
-            if isinstance(out, (list, tuple)):
-                return None  # two-output networks: no single prediction to report
-            outputs.append(out.cpu().numpy())
-    return np.concatenate(outputs)
+    """Keras' ``predict``: the network's outputs (probabilities for classifiers) as NumPy; None
+    for two-output networks (no single prediction to report)."""
+    outputs = model.predict(x, batch_size=batch_size)
+    return None if isinstance(outputs, (list, tuple)) else outputs
 
 
 # -- Keras --------------------------------------------------------------------------------------
