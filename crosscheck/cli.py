@@ -20,6 +20,7 @@ PROJECT_COMMANDS = {
     "exercise": ("crosscheck.exercises.cli", "run an exercise of the documents in both frameworks (--list)"),
     "teach": ("crosscheck.teach", "HTML pages: a network's Keras and Lightning code side by side (<id> or --all)"),
     "predict-image": ("crosscheck.predict_image", "classify your own image file with a trained MNIST/Fashion network, both frameworks"),
+    "parity-report": ("crosscheck.parity_report", "per catalog id, each parity level with its number (JSON; --markdown: the README table)"),
 }
 
 
