@@ -4,8 +4,8 @@ One command runs every row, each run in a FRESH process, the contenders interlea
 Keras, torch loop, Lightning, Keras, ...) so that a change in the machine's load hits all of
 them alike, and prints Markdown tables of medians with min-max over the repetitions:
 
-    python benchmarks/bench_training.py              # 5 repetitions of every row (about 30 min on 2 cores)
-    python benchmarks/bench_training.py --quick      # 1 repetition, fewer epochs: a smoke run
+    python benchmarks/bench_training.py              # 5 repetitions of every row (about 25 min on 2 quiet cores)
+    python benchmarks/bench_training.py --quick      # 1 repetition, fewer epochs: a smoke run (about 3-6 min)
     python benchmarks/bench_training.py --reps 7 --workloads digits_ae --conditions quiet
 
 Rows (README, "Speed"):
@@ -341,7 +341,8 @@ def main() -> None:
     conditions = args.conditions or [*CONDITIONS, *(["gpu"] if _gpu_available() else [])]
     print(f"Machine: {_machine()}; {reps} repetition(s); started {time.strftime('%Y-%m-%d %H:%M')}",
           flush=True)
-    threads = {wl: args.threads or _json_line(_python([__file__, "--child", "threads", "--workload", wl]))["threads"]
+    threads = {wl: args.threads or _json_line(_python([__file__, "--child", "threads",
+                                                        "--workload", wl]))["threads"]
                for wl in args.workloads}
     # Every repetition runs every row once, in this order; each row is a fresh process.
     rows = []

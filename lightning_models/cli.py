@@ -9,9 +9,10 @@ specific to its network and exercise):
 - the Trainer defaults of :data:`~.training.TRAINER_DEFAULTS` (no sanity validation pass, as
   Keras' ``fit``) plus ``accelerator: auto``, ``devices: 1``, no tqdm bar, ``seed_everything: 0``;
 - two callbacks every run gets, configurable as ``--checkpoint.*`` (Lightning's ModelCheckpoint,
-  ``save_last: true``) and ``--progress.*`` (:class:`~.callbacks.KerasProgress`, Keras'
-  ``fit(verbose=2)`` epoch lines); a YAML's ``trainer.callbacks`` adds the document's own
-  callbacks (EarlyStopping, ModelCheckpoint, TensorBoard histograms);
+  ``save_last: true``, serialised once per epoch: :class:`~.callbacks.RunCheckpoint`) and
+  ``--progress.*`` (:class:`~.callbacks.KerasProgress`, Keras' ``fit(verbose=2)`` epoch lines);
+  a YAML's ``trainer.callbacks`` adds the document's own callbacks (EarlyStopping,
+  ModelCheckpoint, TensorBoard histograms);
 - where a run writes: ``trainer.default_root_dir`` (default ``runs/<catalog id>``), one
   ``version_N`` folder per run holding its TensorBoard logs, ``config.yaml`` and
   ``checkpoints/``, so runs and variants never mix. ``--ckpt_path last`` resumes the newest
@@ -61,13 +62,12 @@ from typing import Iterator, Literal, Optional, Sequence
 import numpy as np
 import torch
 from jsonargparse import DefaultHelpFormatter, Namespace
-from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
 from .base import KerasModule
-from .callbacks import KerasEarlyStopping, KerasProgress, early_stopping_summary
+from .callbacks import KerasEarlyStopping, KerasProgress, RunCheckpoint, early_stopping_summary
 from .checkpoints import check_resume_config
 from .hyperparameters import UsageError, check_hyperparameters, init_arguments
 from .keras_losses import ALIASES
@@ -279,7 +279,7 @@ class KerasCLI(LightningCLI):
                          save_config_kwargs={"overwrite": True}, args=args, **kwargs)
 
     def add_arguments_to_parser(self, parser) -> None:
-        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(RunCheckpoint, "checkpoint")
         # One run, one folder: no "-v1" copies of last.ckpt (a resumed run overwrites its own).
         parser.set_defaults({"checkpoint.save_last": True, "checkpoint.enable_version_counter": False})
         parser.add_lightning_class_args(KerasProgress, "progress")

@@ -100,7 +100,7 @@ class CliCase:
 def _resumed_to_epoch(epochs: int, run: Path = RUN.parent.parent / "version_1") -> Callable:
     def check(folder, base, result):
         checkpoint = torch.load(folder / run / "checkpoints" / "last.ckpt", weights_only=True)
-        assert checkpoint["keras_history"]["epoch"] == list(range(epochs))
+        assert checkpoint["keras_history"]["epoch"].tolist() == list(range(epochs))
     return check
 
 
@@ -108,7 +108,7 @@ def _copy_continues_in_the_copy(folder, base, result):
     copy = folder / "copy" / "version_0" / "checkpoints"
     assert sorted(os.listdir(copy)) == ["epoch=2-step=39.ckpt", "last.ckpt"]  # no last-v1.ckpt
     checkpoint = torch.load(copy / "last.ckpt", weights_only=True)
-    assert checkpoint["keras_history"]["epoch"] == [0, 1, 2]
+    assert checkpoint["keras_history"]["epoch"].tolist() == [0, 1, 2]
     (state,) = [s for key, s in checkpoint["callbacks"].items() if key.startswith("ModelCheckpoint")]
     assert state["dirpath"] == str(copy) and state["last_model_path"] == str(copy / "last.ckpt")
     assert "dirpath has changed" not in result.stderr

@@ -107,7 +107,7 @@ def test_two_runs_keep_separate_folders_and_last_resumes_the_newest(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert sorted(os.listdir(root)) == ["version_0", "version_1"]        # continued in place
     checkpoint = torch.load(root / "version_1" / "checkpoints" / "last.ckpt", weights_only=False)
-    assert checkpoint["keras_history"]["epoch"] == [0, 1, 2]
+    assert checkpoint["keras_history"]["epoch"].tolist() == [0, 1, 2]
     assert sorted(os.listdir(root / "version_1" / "checkpoints")) == ["epoch=2-step=39.ckpt", "last.ckpt"]
 
 
@@ -149,3 +149,36 @@ def test_a_checkpoint_of_a_run_continues_that_run_and_keeps_its_config(tmp_path)
     assert (run / "config.yaml").read_text() == config          # the run's first settings
     assert len(list(run.glob("config.fit.*.yaml"))) == 1           # this invocation's beside it
     assert "Threads: 1 (" in again.stdout
+
+
+# -- start-up (README, "Speed") ------------------------------------------------------------------
+_IMPORTS = """
+import json, sys
+import lightning_models
+from lightning_utilities.core.imports import RequirementCache, package_available
+import torchmetrics.utilities.imports as tm
+print(json.dumps({"loaded": [m for m in ("torchvision", "matplotlib", "scipy.signal") if m in sys.modules],
+                  "others_see": [package_available("scipy"), bool(RequirementCache("torchvision")),
+                                 bool(RequirementCache("matplotlib"))],
+                  "torchmetrics_sees": bool(tm._TORCHVISION_AVAILABLE)}))
+"""
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_torchmetrics_is_imported_without_torchvision_matplotlib_and_scipy(full):
+    """lightning_models/lean_import.py: Lightning's torchmetrics does not load the three packages
+    (about 2 s of CPU at start-up); what everyone else is told about them is left as it was, and
+    KLP_FULL_IMPORTS=1 imports torchmetrics as Lightning alone would."""
+    import json
+
+    env = {**os.environ, "PYTHONPATH": ROOT, "KLP_FULL_IMPORTS": "1" if full else ""}
+    run = subprocess.run([sys.executable, "-c", _IMPORTS], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert found["others_see"] == [True, True, True]
+    if full:
+        assert found["loaded"] == ["torchvision", "matplotlib", "scipy.signal"]
+        assert found["torchmetrics_sees"]
+    else:
+        assert found["loaded"] == [] and not found["torchmetrics_sees"]

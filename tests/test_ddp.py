@@ -3,6 +3,7 @@ in-memory batches. ``batch_size`` is Keras' global batch, each rank takes a disj
 every batch of the same permutation, and the weighted share losses make DDP's averaged gradient
 the global batch's, so two processes train like one device up to float rounding."""
 
+import json
 import os
 import socket
 import subprocess
@@ -152,8 +153,57 @@ def test_two_processes_train_checkpoint_resume_and_match_one_device(tmp_path):
     # after the first 3 epochs (simulated by hand), and ranks without all-reduce by far more.
     for name, value in model.state_dict().items():
         assert torch.allclose(ddp["state_dict"][name], value, rtol=0, atol=1e-6), name
-    ddp_history = ddp["keras_history"]["history"]
+    ddp_history = {key: values.tolist() for key, values in ddp["keras_history"]["history"].items()}
     assert list(ddp_history) == list(history.history) == ["loss", "accuracy", "val_loss",
                                                            "val_accuracy"]
     for key, values in history.history.items():
         assert ddp_history[key] == pytest.approx(values, abs=1e-6), key
+
+
+#: One rank of :func:`test_epoch_means_all_reduce_over_gloo_with_a_rank_without_batches`: the
+#: epoch means of float32, then float64 batches on rank 0 and none on rank 1, added by
+#: Lightning's own sum all-reduce (what DDPStrategy.reduce calls) over gloo.
+_RANK_SCRIPT = """
+import datetime, json, sys
+import torch
+import torch.distributed as dist
+from types import SimpleNamespace
+from lightning.fabric.utilities.distributed import _sync_ddp_if_available
+from lightning_models.base import _EpochMeans
+
+rank = int(sys.argv[1])
+dist.init_process_group("gloo", rank=rank, world_size=2, timeout=datetime.timedelta(seconds=60))
+strategy = SimpleNamespace(root_device=torch.device("cpu"),
+                           reduce=lambda t, reduce_op: _sync_ddp_if_available(t, None, reduce_op))
+for dtype in (torch.float32, torch.float64):
+    means = _EpochMeans(["accuracy"])
+    if rank == 0:  # loss 0.5 on 3 rows (2 right), loss 0.25 on 1 row (right)
+        means.update(torch.tensor(0.5, dtype=dtype), [torch.tensor([1.0, 0.0, 1.0], dtype=dtype)], 3)
+        means.update(torch.tensor(0.25, dtype=dtype), [torch.tensor([1.0], dtype=dtype)], 1)
+    print(json.dumps(means.compute(SimpleNamespace(world_size=2, strategy=strategy))), flush=True)
+dist.destroy_process_group()
+"""
+
+
+@pytest.mark.slow
+def test_epoch_means_all_reduce_over_gloo_with_a_rank_without_batches():
+    """Two processes (gloo): rank 1 saw no batch (an evaluation split smaller than the ranks, or
+    an empty share), rank 0 saw batches of a 32-bit, then of a 64-bit run. Both ranks join the
+    same all-reduce and get the global means; before the all-reduce was made in float64, a 64-bit
+    run's rank 0 sent float64 sums against rank 1's float32 zeros."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LOCAL_RANK", "NODE_RANK", "WORLD_SIZE", "GLOBAL_RANK", "RANK")}
+    env.update(PYTHONPATH=ROOT, OMP_NUM_THREADS="1", MASTER_ADDR="127.0.0.1",
+               MASTER_PORT=str(_free_port()))
+    ranks = [subprocess.Popen([sys.executable, "-c", _RANK_SCRIPT, str(rank)], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for rank in (0, 1)]
+    outputs = [rank.communicate(timeout=300) for rank in ranks]
+    for rank, (out, err) in zip(ranks, outputs):
+        assert rank.returncode == 0, err[-3000:]
+    expected = {"loss": (0.5 * 3 + 0.25) / 4, "accuracy": 3 / 4}
+    for out, _ in outputs:
+        lines = out.strip().splitlines()
+        assert len(lines) == 2  # float32, float64
+        for line in lines:
+            assert json.loads(line) == pytest.approx(expected, rel=1e-7)

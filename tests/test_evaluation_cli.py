@@ -115,7 +115,7 @@ def test_fit_writes_hyperparameters_and_final_metrics_to_the_hparams_view(digits
     run = folder / "runs" / "slides.early_stopping" / "version_0"
     history = torch.load(run / "checkpoints" / "last.ckpt", weights_only=False)["keras_history"]
     hparams, metrics = read_hparams(str(run))
-    assert metrics == pytest.approx({"final/" + k: v[-1] for k, v in history["history"].items()}
+    assert metrics == pytest.approx({"final/" + k: float(v[-1]) for k, v in history["history"].items()}
                                     | {"final/epochs": 2.0})
     assert set(metrics) == {"final/loss", "final/accuracy", "final/val_loss",
                             "final/val_accuracy", "final/epochs"}

@@ -1,5 +1,8 @@
 """The thread policy (lightning_models/threads.py): one thread for the tiny networks, one per
-core from 100 MFLOP per step, the user's choice first, and no side effect on the model or RNG."""
+idle core from 100 MFLOP per step, the user's choice first, and no side effect on the model or
+RNG."""
+
+import os
 
 import numpy as np
 import pytest
@@ -8,7 +11,7 @@ import torch
 import datamodules
 import lightning_models
 from lightning_models.threads import (ENV_VAR, FLOPS_FOR_MORE_THREADS, ThreadPolicy,
-                                      available_cores, choose_threads, flops_per_step)
+                                      available_cores, choose_threads, flops_per_step, idle_cores)
 from lightning_models.training import fit
 
 
@@ -27,9 +30,39 @@ def test_flops_of_the_fashion_mlp_step():
 ])
 def test_the_policy_follows_the_work_per_step(entry_id, batch_size, threads, monkeypatch):
     monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.1, 0.1, 0.1))  # a quiet machine
     chosen, why = choose_threads(lightning_models.build(entry_id), batch_size)
     assert chosen == (available_cores() if threads == "cores" else threads)
     assert "MFLOP per step" in why
+
+
+@pytest.mark.parametrize("load, idle", [(0.0, 4), (0.4, 4), (1.0, 3), (2.6, 1), (9.0, 1)])
+def test_more_threads_only_on_idle_cores(load, idle, monkeypatch):
+    """A large step gets one thread per idle core: the cores less the 1-minute load average
+    (other processes' threads would make ours wait, threads.py), at least one."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, 0.0, 0.0))
+    assert idle_cores() == (idle, load)
+    chosen, why = choose_threads(lightning_models.build("apa.cifar2_cnn"), 256)
+    assert chosen == idle and f"idle core ({idle} of 4, load average {load:.1f})" in why
+    # a process allowed 2 of the 4 cores counts its share of the load: half of it
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert idle_cores() == (max(1, min(2, 2 - round(load / 2))), load / 2)
+
+
+def test_the_master_mlp_gets_one_thread_when_another_process_is_busy(monkeypatch):
+    """master.mnist_mlp (784-256-10, batch 128: 105 MFLOP) got 2 threads on 2 cores whatever the
+    load; with one other busy process (load average 1) it now gets 1 (threads.py, measured)."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    model = lightning_models.build("master.mnist_mlp")
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.0, 1.0, 1.0))
+    assert choose_threads(model, 128)[0] == 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert choose_threads(model, 128)[0] == 2
 
 
 def test_the_users_choice_wins(monkeypatch):

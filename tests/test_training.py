@@ -107,7 +107,7 @@ def test_cli_main_job_writes_checkpoint_and_resumes(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     ckpt = torch.load(last, weights_only=False)
     assert ckpt["epoch"] == 4
-    assert ckpt["keras_history"]["epoch"] == [0, 1, 2, 3, 4]
+    assert ckpt["keras_history"]["epoch"].tolist() == [0, 1, 2, 3, 4]
 
 
 def test_cli_unknown_model_argument_is_reported(tmp_path):
@@ -178,6 +178,150 @@ def test_steps_per_execution_does_not_change_training():
         model = lightning_models.build("apa.autoencoder", steps_per_execution=steps)
         histories.append(fit(model, _digits_ae_data(shuffle_seed=3), epochs=3).history["loss"])
     assert histories[0] == pytest.approx(histories[1], rel=1e-6)
+
+
+def test_direct_steps_train_exactly_like_lightnings_own_backward_and_step():
+    """training_step calls backward and the optimiser itself when no hook needs Lightning's
+    path (base.py, _steps_directly): the same weights, History and global_step as through
+    manual_backward and LightningOptimizer.step, which a callback with a backward hook gets."""
+    from lightning.pytorch.callbacks import Callback
+
+    class AfterBackward(Callback):
+        calls = 0
+
+        def on_after_backward(self, trainer, pl_module):
+            AfterBackward.calls += 1
+
+    results = []
+    for callbacks in ([], [AfterBackward()]):
+        torch.manual_seed(0)
+        model = lightning_models.build("fp.dense_batchnorm")  # accuracy metric, BatchNorm
+        dm = datamodules.DigitsDataModule(batch_size=64, validate_on_test=True, shuffle_seed=1)
+        fit(model, dm, epochs=2, callbacks=callbacks)
+        results.append((model, model.trainer.global_step, model._direct_steps))
+    (direct, steps, used), (hooked, hooked_steps, hooked_used) = results
+    assert used and not hooked_used and AfterBackward.calls == steps == hooked_steps == 2 * 20
+    assert direct.history.history == hooked.history.history
+    for (name, a), b in zip(direct.state_dict().items(), hooked.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_epoch_sums_of_several_batches_at_once_equal_batch_by_batch():
+    """_EpochMeans.update_batches (a Lightning step's batches together) against update (one
+    batch at a time): batches of unequal size, a metric, and a network with two outputs."""
+    from lightning_models.base import _EpochMeans
+
+    generator = torch.Generator().manual_seed(0)
+    model = lightning_models.build("fp.fashion_mlp")
+    sizes = [32, 32, 7]
+    batches = [(torch.rand((), generator=generator), torch.randn(n, 10, generator=generator),
+                torch.randint(0, 10, (n,), generator=generator), n) for n in sizes]
+    one, together = _EpochMeans(["accuracy"]), _EpochMeans(["accuracy"])
+    for loss, logits, y, n in batches:
+        one.update(loss, model._metric_values(logits, y), n)
+    together.update_batches(batches, model._metric_values)
+    assert together.count == one.count == sum(sizes)
+    assert together.compute() == pytest.approx(one.compute(), rel=1e-6)
+
+    pair = lightning_models.build("apa.guide_two_branch")
+    batches = [(torch.rand((), generator=generator), (torch.randn(n, 1), torch.randn(n, 1)),
+                torch.randn(n, 2), n) for n in sizes]
+    one, together = _EpochMeans([]), _EpochMeans([])
+    for loss, logits, y, n in batches:
+        one.update(loss, pair._metric_values(logits, y), n)
+    together.update_batches(batches, pair._metric_values)
+    assert together.compute() == pytest.approx(one.compute(), rel=1e-6)
+
+
+def test_validation_in_one_step_keeps_lightnings_batch_limits_and_sanity_check():
+    """validation_step takes an epoch's validation batches in one Lightning step over
+    ``dataloader_iter`` (base.py); Lightning's limits are those of the iterator, so they still
+    hold: ``limit_val_batches`` as a count (3 of the 6 batches) and as a fraction (0.7 -> 4),
+    and a sanity check (``num_sanity_val_steps=2``) consumes its batches but counts none, as
+    Keras runs no sanity validation: the History equals the run's without it."""
+    def run(**trainer_kwargs):
+        torch.manual_seed(0)
+        model = lightning_models.build("apa.autoencoder")
+        dm = _digits_ae_data(validate_on_test=True)  # 540 validation rows, 6 batches of 100
+        fit(model, dm, epochs=2, **trainer_kwargs)
+        return model, dm
+
+    for limit, batches in ((3, 3), (0.7, 4)):
+        model, dm = run(limit_val_batches=limit)
+        rows = min(540, 100 * batches)
+        assert model._val_means.count == rows
+        x = torch.from_numpy(dm.splits.x_test[:rows])
+        with torch.no_grad():  # the mean over the first `batches` batches, on the final weights
+            mse = torch.mean((model.predict_step(x, 0) - x) ** 2).item()
+        assert model.history.history["val_loss"][-1] == pytest.approx(mse, rel=1e-5)
+    plain, _ = run()
+    sanity, _ = run(num_sanity_val_steps=2)
+    assert plain._val_means.count == sanity._val_means.count == 540
+    assert sanity.history.history == plain.history.history
+
+
+def _comparable(value, folder: str):
+    """A loaded checkpoint with tensors as lists and ``folder`` in paths as ``<dir>``."""
+    if isinstance(value, dict):
+        return {_comparable(k, folder): _comparable(v, folder) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_comparable(v, folder) for v in value]
+    if isinstance(value, str):
+        return value.replace(folder, "<dir>")
+    return value.tolist() if isinstance(value, torch.Tensor) else value
+
+
+def test_run_checkpoint_writes_lightnings_two_files_with_one_serialisation(tmp_path, monkeypatch):
+    """RunCheckpoint, the CLI's --checkpoint (callbacks.py): the files and contents of Lightning's
+    ModelCheckpoint(save_last=True) (the epoch's file and last.ckpt, the state under
+    ModelCheckpoint's key), but one serialisation per epoch, last.ckpt being a byte copy; the
+    History travels as one tensor per key, exactly."""
+    from lightning.pytorch.callbacks import ModelCheckpoint
+    from lightning_models.callbacks import RunCheckpoint
+    from lightning_models.checkpoints import AtomicCheckpointIO
+
+    saves, save = [], AtomicCheckpointIO.save_checkpoint
+
+    def counted(self, checkpoint, path, **options):
+        saves.append(path)
+        save(self, checkpoint, path, **options)
+
+    monkeypatch.setattr(AtomicCheckpointIO, "save_checkpoint", counted)
+    loaded, counts = {}, {}
+    for name, callback in (("lightning", ModelCheckpoint), ("run", RunCheckpoint)):
+        folder = tmp_path / name
+        torch.manual_seed(0)
+        model = lightning_models.build("apa.autoencoder")
+        saves.clear()
+        fit(model, _digits_ae_data(validate_on_test=True), epochs=3,
+            callbacks=[callback(dirpath=str(folder), save_last=True, enable_version_counter=False)])
+        counts[name] = len(saves)
+        assert sorted(os.listdir(folder)) == ["epoch=2-step=39.ckpt", "last.ckpt"]
+        loaded[name] = {file: _comparable(torch.load(folder / file, weights_only=True), str(folder))
+                        for file in os.listdir(folder)}
+    assert counts == {"lightning": 6, "run": 3}
+    run = tmp_path / "run"
+    assert (run / "last.ckpt").read_bytes() == (run / "epoch=2-step=39.ckpt").read_bytes()
+    assert loaded["run"] == loaded["lightning"]
+    history = torch.load(run / "last.ckpt", weights_only=True)["keras_history"]
+    assert history["epoch"].dtype == torch.int64 and history["history"]["loss"].dtype == torch.float64
+    assert {k: v.tolist() for k, v in history["history"].items()} == model.history.history
+
+
+def test_history_in_a_checkpoint_round_trips_and_old_lists_still_load():
+    model = lightning_models.build("apa.autoencoder")
+    model.history.append(0, {"loss": 0.1 + 1e-12, "val_loss": float("nan")})
+    model.history.append(1, {"loss": 1 / 3, "val_loss": 2.5})
+    checkpoint = {}
+    model.on_save_checkpoint(checkpoint)
+    resumed = lightning_models.build("apa.autoencoder")
+    resumed.on_load_checkpoint(checkpoint)
+    assert resumed.history.epoch == [0, 1] and type(resumed.history.epoch[0]) is int
+    assert resumed.history.history["loss"] == [0.1 + 1e-12, 1 / 3]  # exactly
+    assert np.isnan(resumed.history.history["val_loss"][0]) and resumed.history.history["val_loss"][1] == 2.5
+    old = lightning_models.build("apa.autoencoder")  # a checkpoint written with lists
+    old.on_load_checkpoint({"keras_history": {"epoch": [0, 1], "history": {"loss": [0.5, 0.25]}}})
+    assert old.history.epoch == [0, 1] and old.history.history == {"loss": [0.5, 0.25]}
 
 
 def test_resumed_run_continues_exactly_like_an_uninterrupted_one(tmp_path):
