@@ -156,6 +156,10 @@ def _quiet_lightning():
             logger.setLevel(level)
 
 
+#: The same quiet, for other code that trains many runs in a row (crosscheck/trained.py).
+quiet_runs = _quiet_lightning
+
+
 def _run_one(exercise: Exercise, options: Options, folder: str, counter: str, point: Point,
              framework: str, seed: int) -> None:
     """One run, skipped when its result.json exists (unless ``options.force``)."""
