@@ -59,7 +59,6 @@ import torch
 
 import lightning_models  # before keras_reference (import order: datamodules/_import_guard.py)
 import keras_reference
-from lightning_models.hyperparameters import UsageError
 
 from .exercises import EXERCISES
 from .exercises.reports import read_history
@@ -344,17 +343,14 @@ def _keras_layers(model) -> list:
 
 
 def read_parity_report(path: Optional[str]) -> dict:
-    """catalog id -> {level: measurement} from the parity report, ``{}`` when there is none."""
-    if not path or not os.path.isfile(path):
+    """catalog id -> {level: measurement} from the parity report, ``{}`` when there is none
+    (read and checked by :func:`crosscheck.parity_report.read_report`)."""
+    if not path:
         return {}
-    with open(path, encoding="utf-8") as f:
-        try:
-            report = json.load(f)
-        except json.JSONDecodeError as error:
-            raise UsageError(f"parity report {path} is not JSON ({error})") from None
-    networks = report.get("networks", report) if isinstance(report, dict) else None
-    if not isinstance(networks, dict):
-        raise UsageError(f"parity report {path}: expected {{'networks': {{<catalog id>: {{<level>: ...}}}}}}")
+    from .parity_report import read_report  # it imports this module (catalog_facts)
+
+    report = read_report(path)
+    networks = report.get("networks", report)
     return {key: value for key, value in networks.items() if isinstance(value, dict)}
 
 
