@@ -442,9 +442,11 @@ def write_report(path: str, networks: dict, previous: dict) -> dict:
                        "python -m lightning_models parity-report",
               "measured": today(), "versions": versions(), "levels": list(LEVELS), "networks": ordered}
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
+    temporary = path + ".tmp"  # replaced at once: an interrupted run leaves the report whole
+    with open(temporary, "w", encoding="utf-8") as f:
         json.dump(report, f, indent=1, ensure_ascii=False)
         f.write("\n")
+    os.replace(temporary, path)
     return report
 
 

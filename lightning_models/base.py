@@ -385,7 +385,10 @@ class KerasModule(KerasModelAPI, pl.LightningModule):
                 batch = self.trainer.strategy.batch_to_device(batch)
             x, y = batch[0], batch[1]
             logits = self(x)
-            seen.append((self.total_loss(logits, y), logits, y, len(x)))
+            seen.append((self.total_loss(logits, y), logits if self.metric_names else None, y, len(x)))
+            if len(seen) == 64:  # a bounded share of the epoch's outputs held at once
+                self._val_means.update_batches(seen, self._metric_values)
+                seen = []
         self._val_means.update_batches(seen, self._metric_values)
 
     def test_step(self, batch, batch_idx):

@@ -306,8 +306,9 @@ class Embedding(KerasWeights, nn.Embedding):
     the sentiment network's losses after 12 steps). So, when a Keras optimiser asks for it
     (:data:`LOOKUP_SQUARES`, set by :class:`~lightning_models.keras_optim.KerasAdam` and
     ``KerasRMSprop``), a hook on the output adds those per-lookup squares to the weight's
-    ``keras_lookup_squares`` during backward; the optimiser uses them instead of ``g * g`` and
-    clears them at its step.
+    ``keras_lookup_squares`` during backward in training mode; the optimiser uses them instead of
+    ``g * g`` and clears them at its step and in ``zero_grad``. Not with a loss scaler (16-bit
+    mixed precision on CUDA): the recorded squares would keep the scale.
     """
 
     keras_weight_names = ("weight",)  # Keras' embeddings, same (input_dim, output_dim) layout
@@ -321,7 +322,7 @@ class Embedding(KerasWeights, nn.Embedding):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         ids = x.long()
         out = super().forward(ids)
-        if out.requires_grad and hasattr(self.weight, LOOKUP_SQUARES):
+        if self.training and out.requires_grad and hasattr(self.weight, LOOKUP_SQUARES):
             out.register_hook(lambda grad: self._add_lookup_squares(ids, grad))
         return out
 

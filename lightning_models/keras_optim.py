@@ -53,7 +53,14 @@ class _ForeachOptimizer(Optimizer):
         every Embedding among the parameters for those squares (keras_layers.Embedding)."""
         for group in self.param_groups:
             for p in group["params"]:
-                if not hasattr(p, LOOKUP_SQUARES):
+                setattr(p, LOOKUP_SQUARES, None)  # a new optimiser starts without old squares
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """torch's ``zero_grad``; an Embedding's recorded squares go with the gradients."""
+        super().zero_grad(set_to_none)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if getattr(p, LOOKUP_SQUARES, None) is not None:
                     setattr(p, LOOKUP_SQUARES, None)
 
     @staticmethod

@@ -286,3 +286,24 @@ def test_embedding_second_moment_sums_each_lookups_square_as_keras(optimizer):
     moved = np.abs(keras_weights - start).max()
     assert np.abs(ours - keras_weights).max() <= 1e-5 * moved
     assert np.abs(dense_squares - keras_weights).max() >= 0.05 * moved
+
+
+def test_embedding_squares_are_recorded_only_for_a_training_step():
+    """The per-lookup squares are recorded in training mode only (the thread policy's FLOP count
+    runs backward in eval mode) and cleared by zero_grad and by a new optimiser."""
+    from lightning_models.keras_layers import LOOKUP_SQUARES, Embedding
+
+    embedding = Embedding(5, 3)
+    optimizer = make_optimizer("adam", embedding.parameters())
+    ids = torch.tensor([[0, 0, 1]])
+    embedding.eval()
+    embedding(ids).sum().backward()
+    assert getattr(embedding.weight, LOOKUP_SQUARES) is None
+    embedding.train()
+    embedding(ids).sum().backward()
+    assert getattr(embedding.weight, LOOKUP_SQUARES)[0].tolist() == [2.0, 2.0, 2.0]  # 1 + 1
+    optimizer.zero_grad()
+    assert getattr(embedding.weight, LOOKUP_SQUARES) is None
+    embedding(ids).sum().backward()
+    make_optimizer("rmsprop", embedding.parameters())
+    assert getattr(embedding.weight, LOOKUP_SQUARES) is None
