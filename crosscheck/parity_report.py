@@ -56,6 +56,7 @@ from datamodules import DataError
 from lightning_models.hyperparameters import UsageError
 from lightning_models.registry import GRIDS
 
+from . import trained
 from .parity import forward_parity
 from .summary import _ArgumentParser, check_arguments
 from .teach import FORWARD_TOLERANCE, catalog_facts
@@ -328,32 +329,14 @@ def quick_levels(entry_id: str, log=print) -> dict:
 
 
 # -- trained metric ----------------------------------------------------------------------------
-def _trained(strict: bool = True):
-    """:mod:`crosscheck.trained` (issue 11, item 2), or None where it is not there (or, not
-    ``strict``, where it does not import: a quick run still writes its levels)."""
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec("crosscheck.trained") is None:
-        return None
-    if strict:
-        return importlib.import_module("crosscheck.trained")
-    try:
-        return importlib.import_module("crosscheck.trained")
-    except Exception as error:  # noqa: BLE001 (reported, and the quick levels are kept)
-        print(f"warning: crosscheck/trained.py does not import ({type(error).__name__}: {error}); "
-              "trained_metric left as it was", file=sys.stderr)
-        return None
-
-
-def trained_cases(entry_id: str, strict: bool = True) -> list:
-    trained = _trained(strict)
-    return [] if trained is None else [c for c in trained.CASES.values() if c.catalog_id == entry_id]
+def trained_cases(entry_id: str) -> list:
+    """The trained-metric cases of an id (:data:`crosscheck.trained.CASES`)."""
+    return [c for c in trained.CASES.values() if c.catalog_id == entry_id]
 
 
 def not_measured_trained(entry_id: str) -> Optional[dict]:
     """The ``trained_metric`` of an id without a trained case: why (no offline data)."""
-    if _trained(strict=False) is None or trained_cases(entry_id) or entry_id in SKLEARN_IDS:
+    if trained_cases(entry_id) or entry_id in SKLEARN_IDS:
         return None
     data = catalog_facts()[1].get(entry_id, {}).get("data", "-").replace("`", "")
     if data in ("-", ""):
@@ -368,10 +351,6 @@ def not_measured_trained(entry_id: str) -> Optional[dict]:
 def trained_level(entry_id: str, seeds: Optional[Sequence[int]] = None, log=print) -> Optional[dict]:
     """:func:`crosscheck.trained.measure` for every trained case of the id: one case is the
     level itself; several (a network's training variants) go under ``cases``, the first heads."""
-    trained = _trained()
-    if trained is None:
-        log(f"{entry_id}: trained_metric not measured (crosscheck/trained.py is not there)")
-        return None
     results = []
     for case in trained_cases(entry_id):
         if not trained.available(case.id):
